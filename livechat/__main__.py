@@ -1,0 +1,3 @@
+from livechat.cli import main
+
+main()

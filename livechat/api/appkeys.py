@@ -1,0 +1,15 @@
+"""Typed application state."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.client import RasaClient
+from livechat.bot_bridge import BotBridge
+from livechat.services import Services
+
+SERVICES = web.AppKey("services", Services)
+RASA = web.AppKey("rasa", RasaClient)
+REDIS = web.AppKey("redis", Redis)
+BOT_BRIDGE = web.AppKey("bot_bridge", BotBridge)

@@ -1,0 +1,86 @@
+"""GET /api/bot/*: the shop data the Rasa action server reads (orders, products), behind a bearer token."""
+
+from __future__ import annotations
+
+import hmac
+import re
+
+from aiohttp import web
+from sqlalchemy import func, or_, select
+
+from livechat.api.appkeys import SERVICES
+from livechat.db.models import Order, Product
+from livechat.errors import InvalidInput, NotFound, Unauthorized
+
+ORDER_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+MAX_PRODUCTS = 5
+
+
+def _check_bot_token(request: web.Request) -> None:
+    expected = request.app[SERVICES].settings.bot_api_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise Unauthorized("A valid bot API token is required.")
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+async def get_order(request: web.Request) -> web.Response:
+    _check_bot_token(request)
+    number = request.match_info["number"].lstrip("#")
+    if not ORDER_NUMBER.match(number):
+        raise InvalidInput("That is not an order number.", code="invalid_order_number")
+    async with request.app[SERVICES].sessions() as session:
+        order = await session.scalar(select(Order).where(Order.number == number))
+    if order is None:
+        raise NotFound(f"There is no order {number}.", code="order_not_found")
+    return web.json_response(
+        {
+            "number": order.number,
+            "status": order.status,
+            "placed_at": order.placed_at.isoformat(),
+            "updated_at": order.updated_at.isoformat(),
+            "total": _money(order.total_cents),
+            "currency": order.currency,
+            "items": [{"name": i.get("name"), "quantity": i.get("quantity", 1)} for i in order.items],
+            "carrier": order.carrier,
+            "tracking_number": order.tracking_number,
+            "estimated_delivery": order.estimated_delivery,
+        }
+    )
+
+
+async def find_products(request: web.Request) -> web.Response:
+    _check_bot_token(request)
+    query = request.query.get("q", "").strip()[:200]
+    words = [w for w in re.split(r"\W+", query.lower()) if len(w) >= 3]
+    async with request.app[SERVICES].sessions() as session:
+        stmt = select(Product)
+        if words:
+            stmt = stmt.where(or_(*(func.lower(Product.name).contains(w, autoescape=True) for w in words)))
+        products = list(await session.scalars(stmt.limit(50)))
+    # Best match first: the product whose name shares the most words with the question.
+    products.sort(key=lambda p: (-sum(w in p.name.lower() for w in words), p.name))
+    return web.json_response(
+        {
+            "products": [
+                {
+                    "sku": p.sku,
+                    "name": p.name,
+                    "in_stock": p.stock > 0,
+                    "stock": p.stock,
+                    "price": _money(p.price_cents),
+                    "currency": p.currency,
+                    "url": p.url,
+                }
+                for p in products[:MAX_PRODUCTS]
+            ]
+        }
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/bot/orders/{number}", get_order)
+    app.router.add_get("/api/bot/products", find_products)

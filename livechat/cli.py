@@ -1,0 +1,187 @@
+"""The `livechat` command: serve, database migrations, demo data, and `up` for the whole stack."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from livechat.settings import Settings
+
+log = logging.getLogger("livechat")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None))) if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        sys.exit(f"livechat: invalid settings:\n{exc}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from livechat.app import create_app
+    from livechat.logging_setup import configure_logging
+
+    settings = _settings(args)
+    configure_logging(settings.log_level, json=settings.log_json)
+    asyncio.run(_require_current_schema(settings))
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+
+
+async def _require_current_schema(settings: Settings) -> None:
+    """Refuse to serve an old schema: the error says which command fixes it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from livechat.db.engine import create_engine
+    from livechat.db.migrate import current_head
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    except SQLAlchemyError:
+        version = None
+    finally:
+        await engine.dispose()
+    if version != current_head():
+        sys.exit(f"livechat: the database at {settings.database_url} is not migrated (at {version}, need {current_head()}); run `livechat db upgrade`.")
+
+
+def cmd_db(args: argparse.Namespace) -> None:
+    from livechat.db import migrate
+
+    settings = _settings(args)
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url, args.revision or "head")
+    else:
+        migrate.downgrade(settings.database_url, args.revision or "-1")
+    print(f"database {args.action}d: {settings.database_url}")
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.demo.seed import seed_demo
+
+    settings = _settings(args)
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                await seed_demo(session)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("demo shop seeded: 6 products, orders 1001-1004")
+
+
+def cmd_up(args: argparse.Namespace) -> None:
+    """Action server, Rasa and the chat server together, until Ctrl-C."""
+    from aiohttp import web
+
+    from livechat import stack
+    from livechat.app import create_app
+    from livechat.logging_setup import configure_logging
+
+    settings = _settings(args)
+    if settings.bot_api_token is None:
+        # The action server and this process share a fresh token; nothing outside knows it.
+        settings = settings.model_copy(update={"bot_api_token": _secret(secrets.token_urlsafe(32))})
+    configure_logging(settings.log_level, json=settings.log_json)
+    asyncio.run(_require_current_schema(settings))
+    model = Path(args.model) if args.model else stack.latest_model()
+    if model is None or not model.exists():
+        sys.exit("livechat: no trained Rasa model; train one with `rasa train` in bot/ (scripts/up does it).")
+    log_dir = Path(settings.data_dir) / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    rasa_port = int(settings.rasa_url.rsplit(":", 1)[1].split("/")[0])
+    rasa_stack = stack.RasaStack(
+        rasa_bin=Path(args.rasa_bin), model=model, api_url=f"http://127.0.0.1:{settings.port}",
+        bot_api_token=settings.bot_api_token.get_secret_value(), rasa_port=rasa_port, log_dir=log_dir,
+    )
+
+    async def run() -> None:
+        actions = stack.start_action_server(rasa_stack)
+        rasa = stack.start_rasa_server(rasa_stack)
+        runner = web.AppRunner(create_app(settings), access_log=None)
+        try:
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, settings.port).start()
+            base = settings.public_url or f"http://{settings.host}:{settings.port}"
+            print(f"\n  Chat server     {base}\n  Demo shop       {base}/demo\n  Health          {base}/health\n"
+                  f"  Logs            {log_dir}/\n\n  Loading the bot (about 30 s)...", flush=True)
+            await stack.wait_for_rasa(rasa_stack.rasa_url, process=rasa)
+            print(f"  Bot ready ({model.name}). Open {base}/demo and ask: where is my order 1002?\n  Ctrl-C stops everything.", flush=True)
+            stopped = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stopped.set)
+            while not stopped.is_set():
+                for name, proc in (("Rasa", rasa), ("action server", actions)):
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"{name} stopped (exit {proc.returncode}); see {log_dir}/")
+                try:
+                    await asyncio.wait_for(stopped.wait(), timeout=2)
+                except TimeoutError:
+                    pass
+        finally:
+            await runner.cleanup()
+            stack.stop(rasa)
+            stack.stop(actions)
+
+    try:
+        asyncio.run(run())
+    except RuntimeError as exc:
+        sys.exit(f"livechat: {exc}")
+
+
+def _secret(value: str):
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livechat", description="Live chat and Rasa bot backend for online shops.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the chat server (Rasa runs separately)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("revision", nargs="?", help="target revision (upgrade: head, downgrade: -1)")
+    db.set_defaults(func=cmd_db)
+
+    seed = sub.add_parser("seed-demo", help="load the demo shop's products and orders")
+    seed.set_defaults(func=cmd_seed_demo)
+
+    up = sub.add_parser("up", help="run the action server, Rasa and the chat server together")
+    up.add_argument("--rasa-bin", required=True, help="the rasa executable of the Rasa 3.6 environment")
+    up.add_argument("--model", help="trained model (default: newest in bot/models)")
+    up.add_argument("--host")
+    up.add_argument("--port", type=int)
+    up.set_defaults(func=cmd_up)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

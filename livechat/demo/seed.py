@@ -1,0 +1,48 @@
+"""Seed the demo shop's products and orders; safe to run again (it updates what exists)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livechat.db.models import Order, Product
+
+PRODUCTS = [
+    ("SW-001", "Merino wool sweater", 8900, 12),
+    ("BP-002", "Leather backpack", 14900, 0),
+    ("MG-003", "Ceramic coffee mug", 1450, 40),
+    ("SH-004", "Trail running shoes", 11900, 3),
+    ("SC-005", "Wool scarf", 2900, 25),
+    ("TS-006", "Organic cotton t-shirt", 2400, 0),
+]
+
+# (number, status, days ago placed, items, carrier, tracking, days until delivery)
+ORDERS = [
+    ("1001", "delivered", 20, [("Ceramic coffee mug", 2)], "DHL", "JD014600006281230001", None),
+    ("1002", "shipped", 3, [("Merino wool sweater", 1), ("Wool scarf", 1)], "DHL", "JD014600006281230002", 2),
+    ("1003", "processing", 1, [("Trail running shoes", 1)], None, None, 4),
+    ("1004", "cancelled", 6, [("Leather backpack", 1)], None, None, None),
+]
+
+
+async def seed_demo(session: AsyncSession, *, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    prices = {name: cents for _sku, name, cents, _stock in PRODUCTS}
+    for sku, name, cents, stock in PRODUCTS:
+        product = await session.get(Product, sku) or Product(sku=sku)
+        product.name, product.price_cents, product.currency, product.stock = name, cents, "EUR", stock
+        product.url = f"/demo#{sku}"
+        session.add(product)
+    for number, status, days_ago, items, carrier, tracking, delivery_in in ORDERS:
+        order = await session.scalar(select(Order).where(Order.number == number)) or Order(number=number)
+        order.status = status
+        order.items = [{"name": name, "quantity": qty} for name, qty in items]
+        order.total_cents = sum(prices[name] * qty for name, qty in items)
+        order.currency = "EUR"
+        order.carrier, order.tracking_number = carrier, tracking
+        order.placed_at = now - timedelta(days=days_ago)
+        order.updated_at = now
+        order.estimated_delivery = (now + timedelta(days=delivery_in)).date().isoformat() if delivery_in else None
+        session.add(order)

@@ -1,0 +1,61 @@
+"""The /visitor namespace: thin handlers that parse, call one operation and ack its result."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import socketio
+
+from livechat.errors import InvalidInput, Unauthorized
+from livechat.messages import message_to_wire
+from livechat.realtime.acks import acked
+from livechat.realtime.server import VISITOR_NAMESPACE, visitor_room
+from livechat.services import Services
+from livechat.text_input import parse
+from livechat.tokens import read_visitor_token
+from livechat.visitors import MessageIn, SyncIn, post_visitor_message, sync
+
+log = logging.getLogger(__name__)
+
+
+class VisitorNamespace(socketio.AsyncNamespace):
+    def __init__(self, services: Services) -> None:
+        super().__init__(VISITOR_NAMESPACE)
+        self._services = services
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            visitor_id = read_visitor_token(token, key=self._services.settings.signing_key)
+        except Unauthorized as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()) from None
+        await self.save_session(sid, {"visitor_id": str(visitor_id)})
+        await self.enter_room(sid, visitor_room(visitor_id))
+
+    async def _visitor_id(self, sid: str) -> uuid.UUID:
+        session = await self.get_session(sid)
+        return uuid.UUID(session["visitor_id"])
+
+    @acked
+    async def on_sync(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(SyncIn, data if data is not None else {})
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.sessions() as session:
+            return await sync(session, visitor_id, request)
+
+    @acked
+    async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(MessageIn, data)
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.transaction() as tx:
+            message, _created = await post_visitor_message(tx, visitor_id, request, self._services.settings)
+        return {"message": message_to_wire(message)}
+
+    @acked
+    async def on_typing(self, sid: str, data: Any) -> dict[str, Any]:
+        # Visitors' typing is shown to agents (console issue); accepted and validated here already.
+        if not isinstance(data, dict) or not isinstance(data.get("typing"), bool):
+            raise InvalidInput("Expected {\"typing\": true|false}.")
+        return {}

@@ -1,0 +1,93 @@
+"""The one typed settings object, read from LIVECHAT_* environment variables once at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+ENV_PREFIX = "LIVECHAT_"
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. The README's settings table lists each one with its default."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./livechat.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db.",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL. Unset: a single node keeps rooms and presence in memory."
+    )
+    redis_channel: str = Field("livechat", description="Redis pub/sub channel shared by the nodes of one deployment.")
+    host: str = Field("127.0.0.1", description="Address the HTTP and websocket server binds to.")
+    port: int = Field(8080, description="Port the HTTP and websocket server binds to.")
+    public_url: str | None = Field(None, description="URL visitors reach the server at; printed at start-up.")
+    data_dir: Path = Field(Path(".livechat"), description="Where the embedded defaults keep files (the generated secret key).")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs visitor tokens. Unset: generated once and kept in DATA_DIR/secret_key.",
+    )
+    visitor_token_ttl_s: int = Field(30 * 24 * 3600, description="Lifetime of a visitor token.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"],
+        description="Comma-separated origins allowed to open the widget socket and call the visitor API; * allows any.",
+    )
+    max_message_chars: int = Field(2000, description="Longest visitor message accepted.")
+    rasa_url: str = Field("http://127.0.0.1:5005", description="Base URL of the Rasa server.")
+    rasa_webhook_path: str = Field("/webhooks/rest/webhook", description="Path of Rasa's REST channel webhook.")
+    rasa_timeout_s: float = Field(8.0, description="How long a bot turn may take before the visitor is told and the chat is queued for a person.")
+    rasa_max_concurrency: int = Field(64, description="Bot turns in flight at once; more wait in line.")
+    rasa_token: SecretStr | None = Field(None, description="Token for Rasa's HTTP API (rasa run --auth-token).")
+    bot_api_token: SecretStr | None = Field(
+        None, description="Bearer token the Rasa action server uses on /api/bot/*. Unset: the bot API is closed."
+    )
+    log_level: str = Field("INFO", description="Log level.")
+    log_json: bool = Field(False, description="Structured JSON logs (production) instead of console lines.")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        # People paste plain URLs from their hosting panel; pick the async driver for them.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def origins_for_socketio(self) -> list[str] | str:
+        return "*" if "*" in self.allowed_origins else self.allowed_origins
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The visitor-token key: configured, or generated once and kept on disk so tokens survive restarts."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key

@@ -1,0 +1,58 @@
+"""A unit of work whose domain events are published only after it committed (emit after commit)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[["DomainEvent"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    name: str
+    data: dict[str, Any]
+
+
+class EventBus:
+    """Named events, single-purpose listeners: a new side effect is a new listener."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[Listener]] = {}
+
+    def subscribe(self, name: str, listener: Listener) -> None:
+        self._listeners.setdefault(name, []).append(listener)
+
+    async def publish(self, events: list[DomainEvent]) -> None:
+        for event in events:
+            for listener in self._listeners.get(event.name, ()):
+                try:
+                    await listener(event)
+                except Exception:  # noqa: BLE001 - one failing side effect must not stop the others
+                    log.exception("listener %s failed on %s", getattr(listener, "__qualname__", listener), event.name)
+
+
+@dataclass
+class Tx:
+    session: AsyncSession
+    events: list[DomainEvent] = field(default_factory=list)
+
+    def emit(self, name: str, **data: Any) -> None:
+        self.events.append(DomainEvent(name, data))
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession], bus: EventBus) -> AsyncIterator[Tx]:
+    """Open a transaction; commit at the end of the block, then publish what it emitted."""
+    async with sessions() as session:
+        async with session.begin():
+            tx = Tx(session)
+            yield tx
+    await bus.publish(tx.events)

@@ -1,0 +1,1 @@
+"""Test helpers: backends, servers and socket.io visitors, all real."""
