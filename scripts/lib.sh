@@ -85,7 +85,7 @@ setup_widget() {
 # Train only when the training data or config changed: the model is named after their hash.
 train_bot() {
     local bot="$ROOT/bot" digest model
-    digest="$(cd "$bot" && find config.yml domain.yml data -type f | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-12)"
+    digest="$(cd "$bot" && find config.yml domain.yml data components -type f -name "*.y*ml" -o -type f -name "*.py" -path "components/*" | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-12)"
     model="$bot/models/shop-$digest.tar.gz"
     if [ ! -f "$model" ]; then
         say "training the Rasa model (about a minute)"

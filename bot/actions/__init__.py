@@ -1,0 +1,1 @@
+"""Custom actions for the shop assistant (run with `rasa run actions --actions actions`)."""
