@@ -30,7 +30,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from livechat import stack  # noqa: E402
-from tests.conftest import DEFAULT_RASA_BIN, free_port  # noqa: E402
+from tests.fixtures import DEFAULT_RASA_BIN, free_port  # noqa: E402
 from tests.support.backends import create_pg_database, drop_pg_database, migrate  # noqa: E402
 
 SCRIPT = [

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from livechat import stack
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Conversation, ConversationState, Message
-from tests.conftest import free_port
+from tests.fixtures import free_port
 from tests.support.visitor import Visitor
 
 pytestmark = pytest.mark.rasa

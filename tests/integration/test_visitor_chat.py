@@ -147,7 +147,7 @@ async def test_visitors_never_see_or_touch_each_others_conversations(node):
 
 
 async def test_two_nodes_over_redis_deliver_to_every_tab(pg_url, make_node, rasa, tmp_path, request):
-    from tests.conftest import _prepare_backend
+    from tests.fixtures import _prepare_backend
 
     backend = await _prepare_backend("postgres+redis", tmp_path, request)
     node1 = await make_node(backend, rasa_url=rasa.rasa_url)

@@ -1,0 +1,3 @@
+"""Shared fixtures for tests/ and widgets/tests/ (real Rasa, databases, Redis, server nodes)."""
+
+pytest_plugins = ["tests.fixtures"]

@@ -1,0 +1,42 @@
+// Bundle the widget into livechat/static/widget/ (served at /widget/) and enforce its size budget.
+//
+// Usage: node build.mjs [--dev]   (--dev: not minified, with an inline source map)
+import { build } from "esbuild";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = join(here, "..", "livechat", "static", "widget");
+// Everything a shop page downloads before the visitor opens the chat.
+const INITIAL_FILES = ["widget.js"];
+const BUDGET_GZIP_BYTES = 30 * 1024;
+const dev = process.argv.includes("--dev");
+
+mkdirSync(outdir, { recursive: true });
+await build({
+  entryPoints: { widget: join(here, "src", "index.ts") },
+  outdir,
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: ["es2020", "chrome87", "edge88", "firefox78", "safari15"],
+  minify: !dev,
+  sourcemap: dev ? "inline" : false,
+  legalComments: "none",
+  charset: "utf8",
+  logLevel: "warning",
+});
+
+let total = 0;
+for (const name of INITIAL_FILES) {
+  const file = join(outdir, name);
+  const raw = readFileSync(file);
+  const gz = gzipSync(raw, { level: 9 }).length;
+  total += gz;
+  console.log(`${relative(process.cwd(), file)}  ${(raw.length / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzipped`);
+}
+const verdict = total <= BUDGET_GZIP_BYTES ? "within" : "OVER";
+console.log(`loaded before the chat is opened: ${(total / 1024).toFixed(1)} KB gzipped (${verdict} the ${BUDGET_GZIP_BYTES / 1024} KB budget)`);
+if (total > BUDGET_GZIP_BYTES) process.exit(1);

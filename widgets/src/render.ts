@@ -1,0 +1,211 @@
+/**
+ * The message log: builds one element per message, always from text nodes, and keeps
+ * them in seq order with the visitor's unacknowledged messages at the end.
+ */
+import type { OutboxItem } from "./outbox";
+import type { Message, Payload, QuickReplyButton, Sender } from "./protocol";
+import type { Strings } from "./i18n";
+
+export type QuickReplyHandler = (button: QuickReplyButton) => void;
+
+/** Follow new messages only if the visitor has not scrolled up to read older ones. */
+const STICK_TO_BOTTOM_PX = 80;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function isSafeImageUrl(url: unknown): url is string {
+  if (typeof url !== "string") return false;
+  try {
+    const { protocol } = new URL(url, location.href);
+    return protocol === "https:" || protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+function senderLabel(sender: Sender, t: Strings): string {
+  return { visitor: t.you, bot: t.bot, agent: t.agent, system: t.system }[sender] ?? t.system;
+}
+
+export class MessageList {
+  /** Pending messages by client_id. */
+  private readonly pending = new Map<string, HTMLElement>();
+  /** The "Sent" note is shown under the newest acknowledged visitor message only. */
+  private lastSentMeta: HTMLElement | null = null;
+  /** seq restarts with each conversation, so messages sort by (conversation first seen, seq). */
+  private readonly conversationRank = new Map<string, number>();
+
+  constructor(
+    readonly element: HTMLElement,
+    private readonly t: Strings,
+    private readonly onQuickReply: QuickReplyHandler,
+  ) {}
+
+  /** Add a server message at its place by seq. Returns false if there is nothing to show. */
+  addMessage(message: Message): boolean {
+    const node = this.build(message.sender, message.text, message.payload);
+    if (!node) return false;
+    const order = this.orderOf(message);
+    node.dataset.seq = String(message.seq);
+    this.place(node, order);
+    if (message.sender === "visitor") this.retireQuickReplies(order);
+    return true;
+  }
+
+  addPending(item: OutboxItem): void {
+    const node = this.build("visitor", item.text, null);
+    if (!node) return;
+    node.classList.add("pending");
+    node.appendChild(el("span", "meta", this.t.sending));
+    this.pending.set(item.client_id, node);
+    this.element.appendChild(node);
+    this.retireQuickReplies(Infinity);
+  }
+
+  markSent(clientId: string, message: Message): void {
+    const node = this.pending.get(clientId);
+    if (!node) {
+      this.addMessage(message);
+      return;
+    }
+    this.pending.delete(clientId);
+    node.classList.remove("pending");
+    node.remove();
+    node.dataset.seq = String(message.seq);
+    this.place(node, this.orderOf(message));
+    const meta = node.querySelector<HTMLElement>(".meta");
+    if (meta) {
+      meta.textContent = this.t.sent;
+      if (this.lastSentMeta && this.lastSentMeta !== meta) this.lastSentMeta.hidden = true;
+      this.lastSentMeta = meta;
+    }
+  }
+
+  markFailed(clientId: string, reason: string): void {
+    const node = this.pending.get(clientId);
+    if (!node) return;
+    this.pending.delete(clientId);
+    node.classList.replace("pending", "failed");
+    const meta = node.querySelector<HTMLElement>(".meta");
+    if (meta) {
+      meta.textContent = this.t.notSent;
+      meta.title = reason;
+    }
+  }
+
+  clear(): void {
+    for (const node of Array.from(this.element.querySelectorAll(".msg"))) node.remove();
+    this.pending.clear();
+    this.lastSentMeta = null;
+    this.conversationRank.clear();
+  }
+
+  scrollToEnd(): void {
+    this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  /** Run a change that adds content; keep the log scrolled to the end if it was there. */
+  follow(change: () => unknown, force = false): void {
+    const atEnd = this.distanceFromEnd() < STICK_TO_BOTTOM_PX;
+    change();
+    if (force || atEnd) this.scrollToEnd();
+  }
+
+  private distanceFromEnd(): number {
+    const log = this.element;
+    return log.scrollHeight - log.scrollTop - log.clientHeight;
+  }
+
+  private orderOf(message: Message): number {
+    let rank = this.conversationRank.get(message.conversation_id);
+    if (rank === undefined) {
+      rank = this.conversationRank.size;
+      this.conversationRank.set(message.conversation_id, rank);
+    }
+    return rank * 1e9 + message.seq;
+  }
+
+  private build(sender: Sender, text: string, payload: Payload | null): HTMLElement | null {
+    const hasText = typeof text === "string" && text.trim() !== "";
+    const image = payload?.type === "image" && isSafeImageUrl(payload.url) ? payload.url : null;
+    const buttons =
+      payload?.type === "buttons" && Array.isArray(payload.buttons)
+        ? payload.buttons.filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
+        : [];
+    // `custom` payloads carry data for other clients; they are shown as their text only.
+    if (!hasText && !image && buttons.length === 0) return null;
+
+    const node = el("div", `msg ${sender}`);
+    const label = senderLabel(sender, this.t);
+    // Visible for agents, so the visitor notices a person joined; read out for everyone.
+    node.appendChild(el("span", sender === "agent" ? "sender" : "sr-only", label));
+    if (hasText) {
+      const bubble = el("div", "bubble", text);
+      // Each message keeps its own direction: an English answer inside an Arabic panel, say.
+      bubble.dir = "auto";
+      node.appendChild(bubble);
+    }
+    if (image) {
+      const img = el("img");
+      img.src = image;
+      img.alt = hasText ? `${this.t.image}: ${text}` : this.t.image;
+      img.loading = "lazy";
+      img.referrerPolicy = "no-referrer";
+      // The image gets its height only now: follow it if the log was at its end before.
+      img.addEventListener("load", () => {
+        if (this.distanceFromEnd() - img.offsetHeight < STICK_TO_BOTTOM_PX) this.scrollToEnd();
+      }, { once: true });
+      node.appendChild(img);
+    }
+    if (buttons.length > 0) node.appendChild(this.buildReplies(buttons));
+    return node;
+  }
+
+  private buildReplies(buttons: QuickReplyButton[]): HTMLElement {
+    const group = el("div", "replies");
+    group.setAttribute("role", "group");
+    for (const b of buttons) {
+      const button = el("button", undefined, b.title);
+      button.type = "button";
+      button.addEventListener("click", () => {
+        if (button.disabled) return;
+        button.classList.add("chosen");
+        this.disableGroup(group);
+        this.onQuickReply(b);
+      });
+      group.appendChild(button);
+    }
+    return group;
+  }
+
+  private disableGroup(group: Element): void {
+    for (const b of Array.from(group.querySelectorAll("button"))) b.disabled = true;
+  }
+
+  /** Quick replies offered before something the visitor said are answered already. */
+  private retireQuickReplies(beforeOrder: number): void {
+    for (const group of Array.from(this.element.querySelectorAll(".replies"))) {
+      const order = Number((group.parentElement as HTMLElement | null)?.dataset.order);
+      if (!Number.isFinite(order) || order < beforeOrder) this.disableGroup(group);
+    }
+  }
+
+  /** Insert before the first message that sorts after it, or before the first pending one. */
+  private place(node: HTMLElement, order: number): void {
+    node.dataset.order = String(order);
+    for (const child of Array.from(this.element.children) as HTMLElement[]) {
+      if (!child.classList.contains("msg")) continue;
+      const childOrder = child.dataset.order;
+      if (childOrder === undefined || Number(childOrder) > order) {
+        this.element.insertBefore(node, child);
+        return;
+      }
+    }
+    this.element.appendChild(node);
+  }
+}

@@ -1,0 +1,19 @@
+// Bundle tests/*.test.ts for Node with esbuild and run them with node's test runner.
+import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const entries = readdirSync(join(here, "tests")).filter((f) => f.endsWith(".test.ts")).map((f) => join(here, "tests", f));
+const outdir = mkdtempSync(join(tmpdir(), "shopchat-widget-tests-"));
+try {
+  await build({ entryPoints: entries, outdir, bundle: true, platform: "node", format: "esm", outExtension: { ".js": ".mjs" }, logLevel: "warning" });
+  const files = readdirSync(outdir).map((f) => join(outdir, f));
+  const run = spawnSync(process.execPath, ["--test", ...files], { stdio: "inherit" });
+  process.exitCode = run.status ?? 1;
+} finally {
+  rmSync(outdir, { recursive: true, force: true });
+}

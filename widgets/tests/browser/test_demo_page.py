@@ -1,0 +1,55 @@
+"""The demo shop page in a real browser, against a running server and the real bot."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.rasa]
+
+
+@pytest.fixture
+async def node(sqlite_backend, make_node, rasa):
+    return await make_node(sqlite_backend, rasa_url=rasa.rasa_url)
+
+
+async def test_a_visitor_asks_for_an_order_and_keeps_the_history(node, browser, screenshots):
+    context = await browser.new_context()
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    await page.goto(f"{node.base_url}/demo")
+    await expect(page.get_by_role("heading", name="Merino wool sweater")).to_be_visible()
+    await page.get_by_role("button", name="Open chat").click()
+    chat_input = page.get_by_label("Your message")
+    await expect(chat_input).to_be_focused()
+
+    await chat_input.fill("where is my order 1002?")
+    await chat_input.press("Enter")
+    log = page.get_by_role("log")
+    await expect(log).to_contain_text("where is my order 1002?")
+    await expect(log).to_contain_text("shipped", timeout=20_000)
+    await expect(log).to_contain_text("DHL")
+    await page.screenshot(path=screenshots / "demo-order-status.png")
+
+    # Quick replies from the bot are buttons that work.
+    await chat_input.fill("hi")
+    await chat_input.press("Enter")
+    shipping = page.get_by_role("button", name="Shipping", exact=False).last
+    await expect(shipping).to_be_visible(timeout=20_000)
+    await shipping.click()
+    await expect(log).to_contain_text("deliver", timeout=20_000)
+
+    # A reload keeps the panel open and shows the same conversation, without duplicates; so does a new tab.
+    await page.reload()
+    await expect(page.get_by_role("button", name="Close chat").first).to_be_visible()
+    await expect(page.get_by_role("log")).to_contain_text("where is my order 1002?", timeout=10_000)
+    await expect(page.get_by_role("log").get_by_text("where is my order 1002?", exact=True)).to_have_count(1)
+    second_tab = await context.new_page()
+    await second_tab.goto(f"{node.base_url}/demo")
+    await second_tab.get_by_role("button", name="Open chat").click()
+    await expect(second_tab.get_by_role("log")).to_contain_text("shipped", timeout=10_000)
+    assert errors == []
+    await context.close()
