@@ -31,3 +31,11 @@ def test_bad_values_fail_at_start_up(monkeypatch):
 def test_generated_secret_survives_restarts(tmp_path):
     first = Settings(data_dir=tmp_path).signing_key
     assert Settings(data_dir=tmp_path).signing_key == first and len(first) > 40
+
+
+def test_the_readme_lists_every_setting():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [f"LIVECHAT_{name.upper()}" for name in Settings.model_fields if f"`LIVECHAT_{name.upper()}`" not in readme]
+    assert missing == []
