@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from livechat.settings import Settings
 
@@ -97,7 +97,7 @@ def cmd_up(args: argparse.Namespace) -> None:
     settings = _settings(args)
     if settings.bot_api_token is None:
         # The action server and this process share a fresh token; nothing outside knows it.
-        settings = settings.model_copy(update={"bot_api_token": _secret(secrets.token_urlsafe(32))})
+        settings = settings.model_copy(update={"bot_api_token": SecretStr(secrets.token_urlsafe(32))})
     configure_logging(settings.log_level, json=settings.log_json)
     asyncio.run(_require_current_schema(settings))
     model = Path(args.model) if args.model else stack.latest_model()
@@ -144,12 +144,6 @@ def cmd_up(args: argparse.Namespace) -> None:
         asyncio.run(run())
     except RuntimeError as exc:
         sys.exit(f"livechat: {exc}")
-
-
-def _secret(value: str):
-    from pydantic import SecretStr
-
-    return SecretStr(value)
 
 
 def build_parser() -> argparse.ArgumentParser:

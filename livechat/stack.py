@@ -71,35 +71,36 @@ def start_rasa_server(stack: RasaStack) -> subprocess.Popen:
 
 async def wait_for_rasa(rasa_url: str, *, timeout_s: float = RASA_LOAD_TIMEOUT_S, process: subprocess.Popen | None = None) -> None:
     """Wait until Rasa has loaded its model; RuntimeError if it dies or takes too long."""
-    deadline = time.monotonic() + timeout_s
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"Rasa exited with code {process.returncode} while loading")
-            try:
-                async with http.get(f"{rasa_url}/status", timeout=aiohttp.ClientTimeout(total=2)) as response:
-                    if response.status == 200 and (await response.json()).get("model_file"):
-                        return
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                pass
-            await asyncio.sleep(0.5)
-    raise RuntimeError(f"Rasa did not load a model within {timeout_s:.0f} s")
+
+    async def loaded(response: aiohttp.ClientResponse) -> bool:
+        return response.status == 200 and bool((await response.json()).get("model_file"))
+
+    await _poll(f"{rasa_url}/status", loaded, timeout_s=timeout_s, process=process, what="Rasa (loading its model)")
 
 
 async def wait_for_http(url: str, *, timeout_s: float = 60.0, process: subprocess.Popen | None = None) -> None:
+    """Wait until a URL answers without a server error."""
+
+    async def answers(response: aiohttp.ClientResponse) -> bool:
+        return response.status < 500
+
+    await _poll(url, answers, timeout_s=timeout_s, process=process, what=url)
+
+
+async def _poll(url: str, ready, *, timeout_s: float, process: subprocess.Popen | None, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
             if process is not None and process.poll() is not None:
-                raise RuntimeError(f"{url} exited with code {process.returncode} while starting")
+                raise RuntimeError(f"{what} exited with code {process.returncode} while starting")
             try:
                 async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as response:
-                    if response.status < 500:
+                    if await ready(response):
                         return
             except (aiohttp.ClientError, asyncio.TimeoutError):
                 pass
             await asyncio.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s")
+    raise RuntimeError(f"{what} did not become ready within {timeout_s:.0f} s")
 
 
 def stop(process: subprocess.Popen, *, timeout_s: float = 10.0) -> None:

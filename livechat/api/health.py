@@ -32,7 +32,12 @@ async def health(request: web.Request) -> web.Response:
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {type(exc).__name__}"
-    checks["rasa"] = "ok" if await request.app[RASA].is_ready() else "unavailable"
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            rasa_ready = await request.app[RASA].is_ready()
+    except TimeoutError:
+        rasa_ready = False
+    checks["rasa"] = "ok" if rasa_ready else "unavailable"
     healthy = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured")
     return web.json_response({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
 
