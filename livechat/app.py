@@ -9,15 +9,20 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.client import RasaClient
-from livechat.api import bot_data, health, pages, visitor_session
-from livechat.api.appkeys import BOT_BRIDGE, RASA, REDIS, SERVICES
+from livechat.api import agent_data, agent_session, bot_data, health, pages, visitor_session
+from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
 from livechat.api.cors import cors_middleware
 from livechat.api.errors import error_middleware
 from livechat.bot_bridge import BotBridge
 from livechat.db.engine import create_engine, create_session_factory
+from livechat.dispatch import Dispatcher
+from livechat.presence import MemoryPresence, RedisPresence
+from livechat.rate_limit import MemoryRateLimiter, RedisRateLimiter
+from livechat.realtime.agent_namespace import AgentNamespace
 from livechat.realtime.broadcast import Broadcaster
 from livechat.realtime.server import create_socketio
 from livechat.realtime.visitor_namespace import VisitorNamespace
+from livechat.routing import Strategy
 from livechat.services import Services
 from livechat.settings import Settings
 from livechat.transaction import EventBus
@@ -27,27 +32,45 @@ def create_app(settings: Settings) -> web.Application:
     engine = create_engine(settings.database_url)
     sio = create_socketio(settings)
     services = Services(settings=settings, engine=engine, sessions=create_session_factory(engine), bus=EventBus(), sio=sio)
-    broadcaster = Broadcaster(sio)
-    services.bus.subscribe("message.created", broadcaster.on_message_created)
-    services.bus.subscribe("conversation.state_changed", broadcaster.on_state_changed)
+    # Presence and rate limits are shared through Redis when there are several nodes, in memory otherwise.
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    presence = RedisPresence(redis, settings.redis_channel) if redis else MemoryPresence()
+    limiter = RedisRateLimiter(redis, settings.redis_channel) if redis else MemoryRateLimiter()
+
+    broadcaster = Broadcaster(sio, services)
+    dispatcher = Dispatcher(
+        services, presence, strategy=Strategy(settings.routing_strategy), grace_s=settings.agent_grace_s,
+        sweep_s=settings.router_sweep_s, queue_notifier=broadcaster,
+    )
+    bus = services.bus
+    bus.subscribe("message.created", broadcaster.on_message_created)
+    bus.subscribe("conversation.state_changed", broadcaster.on_state_changed)
+    bus.subscribe("conversation.state_changed", dispatcher.on_state_changed)
+    bus.subscribe("conversation.offline_message", broadcaster.on_offline_message)
+    bus.subscribe("conversation.read", broadcaster.on_read)
+    bus.subscribe("agent.logged_out", broadcaster.on_logged_out)
 
     app = web.Application(middlewares=[error_middleware, cors_middleware(settings), pages.security_headers], client_max_size=256 * 1024)
     app[SERVICES] = services
+    app[PRESENCE] = presence
+    app[RATE_LIMITER] = limiter
+    app[DISPATCHER] = dispatcher
+    if redis is not None:
+        app[REDIS] = redis
     sio.attach(app)
-    sio.register_namespace(VisitorNamespace(services))
-    for module in (visitor_session, bot_data, health, pages):
+    sio.register_namespace(VisitorNamespace(services, broadcaster))
+    sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher))
+    for module in (visitor_session, agent_session, agent_data, bot_data, health, pages):
         module.add_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         yield
         await engine.dispose()
 
-    async def redis(app: web.Application) -> AsyncIterator[None]:
-        if settings.redis_url:
-            app[REDIS] = Redis.from_url(settings.redis_url)
+    async def redis_client(app: web.Application) -> AsyncIterator[None]:
         yield
-        if REDIS in app:
-            await app[REDIS].aclose()
+        if redis is not None:
+            await redis.aclose()
 
     async def bot(app: web.Application) -> AsyncIterator[None]:
         # Pool sized for the bridge's concurrency, so turns wait on our semaphore, not inside aiohttp.
@@ -60,12 +83,19 @@ def create_app(settings: Settings) -> web.Application:
                 timeout_s=settings.rasa_timeout_s,
                 token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
             )
-            bridge = BotBridge(rasa, services.transaction, broadcaster, max_concurrency=settings.rasa_max_concurrency)
-            services.bus.subscribe("message.created", bridge.on_message_created)
+            bridge = BotBridge(rasa, services.transaction, broadcaster, max_concurrency=settings.rasa_max_concurrency, settings=settings)
+            bus.subscribe("message.created", bridge.on_message_created)
+            bus.subscribe("conversation.state_changed", bridge.on_state_changed)
+            bus.subscribe("conversation.handed_back", bridge.on_handed_back)
             app[RASA] = rasa
             app[BOT_BRIDGE] = bridge
             yield
             await bridge.close()
 
-    app.cleanup_ctx.extend([database, redis, bot])
+    async def router(app: web.Application) -> AsyncIterator[None]:
+        dispatcher.start()
+        yield
+        await dispatcher.close()
+
+    app.cleanup_ctx.extend([database, redis_client, bot, router])
     return app

@@ -2,7 +2,8 @@
 
 Turns run in background tasks, one conversation at a time in order, a bounded number at once, so a
 slow bot never blocks the socket loop. When Rasa fails or times out the visitor is told and the
-conversation is queued for a person.
+conversation is queued for a person. The same per-conversation line carries the handoff signals to
+Rasa: pause when a person takes over, resume (with what the agent resolved) when they hand back.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+import json
 from collections import deque
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.client import BotUnavailable, RasaClient
 from bot.replies import BotReply, handoff_reason, to_replies
 from livechat.db.models import Conversation, ConversationState, Message, SenderKind, Visitor
 from livechat.messages import append_message, lock_conversation
-from livechat.ownership import do_transition
-from livechat.system_texts import system_text
+from livechat.handoff import do_queue
+from livechat.settings import Settings
 from livechat.transaction import DomainEvent, Tx
 
 log = logging.getLogger(__name__)
@@ -32,13 +35,35 @@ class TypingNotifier(Protocol):
     async def typing(self, conv: Conversation, sender: str, is_typing: bool) -> None: ...
 
 
+@dataclass(frozen=True)
+class Turn:
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Resume the bot; after a handback, tell it what the agent resolved so it carries on from there."""
+
+    handback: bool
+    resolution: str | None = None
+
+
+Work = Turn | Pause | Resume
+
+
 class BotBridge:
-    def __init__(self, rasa: RasaClient, transaction: TransactionFactory, notifier: TypingNotifier, *, max_concurrency: int) -> None:
+    def __init__(self, rasa: RasaClient, transaction: TransactionFactory, notifier: TypingNotifier, *, max_concurrency: int, settings: Settings | None = None) -> None:
         self._rasa = rasa
         self._transaction = transaction
         self._notifier = notifier
+        self._settings = settings
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._pending: dict[uuid.UUID, deque[int]] = {}
+        self._pending: dict[uuid.UUID, deque[Work]] = {}
         # Strong references: a task nobody holds can be garbage-collected mid-turn.
         self._workers: dict[uuid.UUID, asyncio.Task[None]] = {}
 
@@ -46,9 +71,26 @@ class BotBridge:
         conv: Conversation = event.data["conversation"]
         message: Message = event.data["message"]
         if message.sender_kind is SenderKind.VISITOR and conv.state is ConversationState.BOT:
-            self._pending.setdefault(conv.id, deque()).append(message.id)
-            if conv.id not in self._workers:
-                self._workers[conv.id] = asyncio.create_task(self._drain(conv.id), name=f"bot-turns-{conv.id}")
+            self._enqueue(conv.id, Turn(message.id))
+
+    async def on_state_changed(self, event: DomainEvent) -> None:
+        transition = event.data["transition"]
+        if not transition.changed:
+            return
+        bot = ConversationState.BOT
+        if transition.from_state is bot and transition.to_state in (ConversationState.QUEUED, ConversationState.ASSIGNED):
+            self._enqueue(transition.conversation_id, Pause())
+        elif transition.to_state is bot and event.data.get("reason") != "handback":
+            self._enqueue(transition.conversation_id, Resume(handback=False))
+
+    async def on_handed_back(self, event: DomainEvent) -> None:
+        conv: Conversation = event.data["conversation"]
+        self._enqueue(conv.id, Resume(handback=True, resolution=event.data.get("resolution")))
+
+    def _enqueue(self, conversation_id: uuid.UUID, work: Work) -> None:
+        self._pending.setdefault(conversation_id, deque()).append(work)
+        if conversation_id not in self._workers:
+            self._workers[conversation_id] = asyncio.create_task(self._drain(conversation_id), name=f"bot-turns-{conversation_id}")
 
     @property
     def turns_in_flight(self) -> int:
@@ -64,9 +106,14 @@ class BotBridge:
         try:
             queue = self._pending[conversation_id]
             while queue:
-                message_id = queue.popleft()
+                work = queue.popleft()
                 try:
-                    await self._turn(conversation_id, message_id)
+                    if isinstance(work, Turn):
+                        await self._turn(conversation_id, work.message_id)
+                    elif isinstance(work, Pause):
+                        await self._signal(conversation_id, [{"event": "pause"}])
+                    else:
+                        await self._resume(conversation_id, work)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # noqa: BLE001 - a broken turn must not stop the conversation's next ones
@@ -75,17 +122,33 @@ class BotBridge:
             self._pending.pop(conversation_id, None)
             self._workers.pop(conversation_id, None)
 
-    async def _turn(self, conversation_id: uuid.UUID, message_id: int) -> None:
+    async def _signal(self, conversation_id: uuid.UUID, events: list[dict]) -> None:
+        try:
+            async with self._slots:
+                await self._rasa.append_events(str(conversation_id), events)
+        except BotUnavailable as exc:
+            # Not fatal: the server itself keeps the bot out of conversations a person is on.
+            log.warning("could not send %s to rasa for conversation %s (%s)", events, conversation_id, exc.reason)
+
+    async def _resume(self, conversation_id: uuid.UUID, work: Resume) -> None:
+        await self._signal(conversation_id, [{"event": "resume"}])
+        if work.handback:
+            # The bot carries on from what the agent resolved; its tracker still has the earlier slots.
+            entities = {"agent_resolution": work.resolution} if work.resolution else {}
+            text = "/handback" + (json.dumps(entities) if entities else "")
+            await self._turn(conversation_id, None, text=text)
+
+    async def _turn(self, conversation_id: uuid.UUID, message_id: int | None, *, text: str | None = None) -> None:
         async with self._transaction() as tx:
             conv = await tx.session.get(Conversation, conversation_id)
-            message = await tx.session.get(Message, message_id)
+            message = await tx.session.get(Message, message_id) if message_id is not None else None
             visitor = await tx.session.get(Visitor, conv.visitor_id) if conv else None
-        if conv is None or message is None or conv.state is not ConversationState.BOT:
+        if conv is None or (message is None and text is None) or conv.state is not ConversationState.BOT:
             return  # a person took over meanwhile: the bot stays silent
         await self._notifier.typing(conv, "bot", True)
         try:
             async with self._slots:
-                rasa_messages = await self._rasa.send(str(conv.id), _bot_text(message), _metadata(conv, visitor))
+                rasa_messages = await self._rasa.send(str(conv.id), text if text is not None else _bot_text(message), _metadata(conv, visitor))
         except BotUnavailable as exc:
             log.warning("bot unavailable (%s) for conversation %s; queueing it for a person", exc.reason, conv.id)
             await self._hand_to_people(conv.id, reason="bot_unavailable", failure=exc.reason)
@@ -101,19 +164,17 @@ class BotBridge:
                 await append_message(tx, locked, SenderKind.BOT, text=reply.text, payload=reply.payload)
             reason = handoff_reason(replies)
             if reason:
-                await _queue_for_people(tx, locked, reason=reason, say=None if _has_text(replies) else "handoff_queued")
+                await self._queue_for_people(tx, locked, reason=reason, say=None if _has_text(replies) else "handoff_queued")
 
     async def _hand_to_people(self, conversation_id: uuid.UUID, *, reason: str, failure: str) -> None:
         async with self._transaction() as tx:
             conv = await lock_conversation(tx, conversation_id)
             if conv.state is ConversationState.BOT:
-                await _queue_for_people(tx, conv, reason=reason, say="bot_unavailable", detail=failure)
+                await self._queue_for_people(tx, conv, reason=f"{reason}:{failure}", say="bot_unavailable")
 
-
-async def _queue_for_people(tx: Tx, conv: Conversation, *, reason: str, say: str | None, detail: str | None = None) -> None:
-    if say:
-        await append_message(tx, conv, SenderKind.SYSTEM, text=system_text(say, conv.language), payload=None)
-    await do_transition(tx, conv.id, ConversationState.QUEUED, reason=reason if detail is None else f"{reason}:{detail}", actor="bot")
+    async def _queue_for_people(self, tx: Tx, conv: Conversation, *, reason: str, say: str | None) -> None:
+        team = self._settings.team_for(reason) if self._settings else None
+        await do_queue(tx, conv, reason=reason, actor="bot", team=team, say=say)
 
 
 def _has_text(replies: list[BotReply]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import signal
 import sys
@@ -70,7 +71,7 @@ def cmd_db(args: argparse.Namespace) -> None:
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
     from livechat.db.engine import create_engine, create_session_factory
-    from livechat.demo.seed import seed_demo
+    from livechat.demo.seed import DEMO_AGENTS, seed_demo, seed_demo_agents
 
     settings = _settings(args)
 
@@ -79,11 +80,59 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
         try:
             async with create_session_factory(engine)() as session, session.begin():
                 await seed_demo(session)
+                await seed_demo_agents(session)
         finally:
             await engine.dispose()
 
     asyncio.run(run())
     print("demo shop seeded: 6 products, orders 1001-1004")
+    print("demo console logins: " + ", ".join(f"{email} / {password} ({role})" for email, _n, password, role, *_ in DEMO_AGENTS))
+
+
+def cmd_create_agent(args: argparse.Namespace) -> None:
+    import getpass
+
+    from pydantic import ValidationError as PydanticError
+
+    from livechat.agent_accounts import AgentIn, create_agent
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.errors import LivechatError
+    from livechat.transaction import EventBus, transaction
+
+    settings = _settings(args)
+    password = args.password or os.environ.get("LIVECHAT_NEW_AGENT_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            sys.exit("livechat: give --password or LIVECHAT_NEW_AGENT_PASSWORD when not on a terminal.")
+        password = getpass.getpass("Password for the new agent: ")
+        if password != getpass.getpass("Again: "):
+            sys.exit("livechat: the passwords differ.")
+    try:
+        data = AgentIn(
+            email=args.email, name=args.name, password=password, role=args.role,
+            teams=_csv(args.teams), languages=_csv(args.languages), max_chats=args.max_chats,
+        )
+    except PydanticError as exc:
+        sys.exit("livechat: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(create_session_factory(engine), EventBus()) as tx:
+                agent = await create_agent(tx, data)
+            return str(agent.id)
+        finally:
+            await engine.dispose()
+
+    try:
+        agent_id = asyncio.run(run())
+    except LivechatError as exc:
+        sys.exit(f"livechat: {exc.message}")
+    print(f"created {data.role.value} {data.email} ({agent_id})")
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def cmd_up(args: argparse.Namespace) -> None:
@@ -162,6 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed-demo", help="load the demo shop's products and orders")
     seed.set_defaults(func=cmd_seed_demo)
+
+    agent = sub.add_parser("create-agent", help="create an agent, supervisor or admin account for the console")
+    agent.add_argument("--email", required=True)
+    agent.add_argument("--name", required=True)
+    agent.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    agent.add_argument("--teams", help="comma-separated teams, e.g. support,sales")
+    agent.add_argument("--languages", help="comma-separated languages the agent chats in, e.g. en,pl")
+    agent.add_argument("--max-chats", type=int, default=5, help="chats at once (default 5)")
+    agent.add_argument("--password", help="better: LIVECHAT_NEW_AGENT_PASSWORD or the prompt, which stay out of shell history")
+    agent.set_defaults(func=cmd_create_agent)
 
     up = sub.add_parser("up", help="run the action server, Rasa and the chat server together")
     up.add_argument("--rasa-bin", required=True, help="the rasa executable of the Rasa 3.6 environment")

@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livechat.db.models import Conversation, ConversationState, Visitor
+from livechat.db.models import Conversation, ConversationState, SegmentMembership, Visitor
 from livechat.db.types import utcnow
 from livechat.interaction_log import record
+from livechat.handoff import do_queue
 from livechat.ownership import do_transition
 from livechat.transaction import Tx
 
@@ -27,9 +28,10 @@ async def latest_conversation(session: AsyncSession, visitor_id: uuid.UUID) -> C
     )
 
 
-async def conversation_for_new_message(tx: Tx, visitor: Visitor) -> Conversation:
+async def conversation_for_new_message(tx: Tx, visitor: Visitor, *, direct_segments: frozenset[str] = frozenset()) -> Conversation:
     """The conversation a visitor's next message belongs to: the open one, a recently closed one reopened
-    (it goes back to the bot), or a new one with the bot."""
+    (it goes back to the bot), or a new one with the bot, or straight in line for a person when the
+    customer is in one of `direct_segments` (e.g. VIP customers)."""
     conv = await latest_conversation(tx.session, visitor.id)
     if conv is not None and conv.state is not ConversationState.CLOSED:
         return conv
@@ -40,4 +42,18 @@ async def conversation_for_new_message(tx: Tx, visitor: Visitor) -> Conversation
     tx.session.add(conv)
     await tx.session.flush()
     record(tx, "conversation.started", visitor_id=visitor.id, conversation_id=conv.id, data={"language": conv.language})
+    segment = await _direct_segment(tx, visitor, direct_segments)
+    if segment is not None:
+        await do_queue(tx, conv, reason=f"segment:{segment}", actor="router")
     return conv
+
+
+async def _direct_segment(tx: Tx, visitor: Visitor, direct_segments: frozenset[str]) -> str | None:
+    if visitor.customer_id is None or not direct_segments:
+        return None
+    return await tx.session.scalar(
+        select(SegmentMembership.segment)
+        .where(SegmentMembership.customer_id == visitor.customer_id, SegmentMembership.segment.in_(direct_segments))
+        .order_by(SegmentMembership.segment)
+        .limit(1)
+    )

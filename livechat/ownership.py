@@ -32,11 +32,11 @@ class Transition:
     from_state: S
     to_state: S
     version: int
-    assignee_id: str | None
+    assignee_id: uuid.UUID | None
     changed: bool
 
 
-def check_transition(current: S, current_assignee: str | None, target: S, assignee_id: str | None) -> bool:
+def check_transition(current: S, current_assignee: uuid.UUID | None, target: S, assignee_id: uuid.UUID | None) -> bool:
     """True if the move changes something, False if it already happened; raises Conflict if not allowed."""
     if target is S.ASSIGNED and not assignee_id:
         raise Conflict("Assigning needs an agent.", code="assignee_required")
@@ -60,7 +60,7 @@ async def do_transition(
     *,
     reason: str,
     expected_version: int | None = None,
-    assignee_id: str | None = None,
+    assignee_id: uuid.UUID | None = None,
     actor: str = "system",
 ) -> Transition:
     """Move a conversation to `target` if its version still matches; record it and announce it after commit.
@@ -105,7 +105,7 @@ async def do_transition(
         visitor_id=conv.visitor_id,
         conversation_id=conv.id,
         data={"from": from_state.value, "to": target.value, "version": conv.state_version,
-              "assignee_id": assignee_id, "reason": reason, "actor": actor},
+              "assignee_id": str(assignee_id) if assignee_id else None, "reason": reason, "actor": actor},
     )
     tx.emit("conversation.state_changed", conversation=conv, transition=transition, reason=reason)
     return transition

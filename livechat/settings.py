@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
+from typing import Annotated, Literal
 
 ENV_PREFIX = "LIVECHAT_"
 
@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     bot_api_token: SecretStr | None = Field(
         None, description="Bearer token the Rasa action server uses on /api/bot/*. Unset: the bot API is closed."
     )
+    agent_access_ttl_s: int = Field(900, description="Lifetime of an agent's access token; the console refreshes it before it runs out.")
+    agent_refresh_ttl_s: int = Field(14 * 24 * 3600, description="How long an agent stays logged in without using the console.")
+    login_max_attempts: int = Field(5, description="Login attempts allowed per email per window (four times that per IP address).")
+    login_window_s: int = Field(300, description="The login rate-limit window.")
+    routing_strategy: Literal["least_busy", "round_robin"] = Field(
+        "least_busy", description="How waiting chats are given to agents: least_busy (share of capacity used) or round_robin."
+    )
+    agent_grace_s: float = Field(60.0, description="How long an agent may be gone (closed console, lost network) before their chats go back in line.")
+    router_sweep_s: float = Field(5.0, description="How often each node checks the queue and absent agents, besides reacting to events.")
+    handoff_teams: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Which team's queue a handoff reason goes to, e.g. complaint=support,bot_unavailable=support; others go to anyone.",
+    )
+    direct_to_agent_segments: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["vip"], description="Comma-separated customer segments whose chats go straight to a person."
+    )
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Structured JSON logs (production) instead of console lines.")
 
@@ -57,6 +73,26 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("direct_to_agent_segments", mode="before")
+    @classmethod
+    def _split_segments(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("handoff_teams", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("expected reason=team pairs separated by commas")
+            return {reason.strip(): team.strip() for reason, team in pairs}
+        return value
+
+    def team_for(self, reason: str) -> str | None:
+        return self.handoff_teams.get(reason.split(":", 1)[0])
 
     @field_validator("database_url")
     @classmethod

@@ -43,9 +43,14 @@ class EventBus:
 class Tx:
     session: AsyncSession
     events: list[DomainEvent] = field(default_factory=list)
+    deferred_error: Exception | None = None
 
     def emit(self, name: str, **data: Any) -> None:
         self.events.append(DomainEvent(name, data))
+
+    def defer_error(self, error: Exception) -> None:
+        """Fail the operation after its changes are committed (e.g. a revocation that must stick)."""
+        self.deferred_error = error
 
 
 @asynccontextmanager
@@ -56,3 +61,5 @@ async def transaction(sessions: async_sessionmaker[AsyncSession], bus: EventBus)
             tx = Tx(session)
             yield tx
     await bus.publish(tx.events)
+    if tx.deferred_error is not None:
+        raise tx.deferred_error

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.conversations import conversation_for_new_message, latest_conversation
-from livechat.db.models import Conversation, ConversationState, Message, SenderKind, Visitor
+from livechat.db.models import Agent, Conversation, ConversationState, Message, SenderKind, Visitor
 from livechat.db.types import utcnow
 from livechat.errors import Forbidden, Unauthorized
 from livechat.interaction_log import record
 from livechat.messages import append_message, find_by_client_id, lock_conversation, message_to_wire, messages_after
+from livechat.read_receipts import mark_read
 from livechat.settings import Settings
 from livechat.text_input import clean_text
 from livechat.tokens import issue_visitor_token, read_visitor_token
@@ -39,6 +40,11 @@ class MessageIn(BaseModel):
     text: str = Field(max_length=100_000)
     quick_reply: str | None = Field(None, max_length=256)
     conversation_id: uuid.UUID | None = None
+
+
+class ReadIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    seq: int = Field(ge=0, le=2**31 - 1)
 
 
 class SyncIn(BaseModel):
@@ -84,7 +90,7 @@ async def post_visitor_message(tx: Tx, visitor_id: uuid.UUID, request: MessageIn
     visitor = await tx.session.get(Visitor, visitor_id, with_for_update=True)
     if visitor is None:
         raise Unauthorized("Unknown visitor.")
-    conv = await conversation_for_new_message(tx, visitor)
+    conv = await conversation_for_new_message(tx, visitor, direct_segments=frozenset(settings.direct_to_agent_segments))
     if request.conversation_id is not None and request.conversation_id != conv.id:
         await _check_owns(tx.session, visitor_id, request.conversation_id)
     conv = await lock_conversation(tx, conv.id)
@@ -110,11 +116,29 @@ async def sync(session: AsyncSession, visitor_id: uuid.UUID, request: SyncIn) ->
     if conv is None:
         return {"conversation": None, "messages": []}
     messages = await messages_after(session, conv.id, request.after_seq)
-    return {"conversation": conversation_to_wire(conv), "messages": [message_to_wire(m) for m in messages]}
+    agent = await session.get(Agent, conv.assignee_id) if conv.assignee_id else None
+    return {
+        "conversation": conversation_to_wire(conv, agent_name=agent.name if agent else None),
+        "messages": [message_to_wire(m) for m in messages],
+    }
 
 
-def conversation_to_wire(conv: Conversation) -> dict[str, Any]:
-    return {"id": str(conv.id), "state": conv.state.value, "language": conv.language}
+async def read_by_visitor(tx: Tx, visitor_id: uuid.UUID, request: ReadIn) -> None:
+    latest = await latest_conversation(tx.session, visitor_id)
+    if latest is not None:
+        mark_read(tx, await lock_conversation(tx, latest.id), reader="visitor", seq=request.seq)
+
+
+def conversation_to_wire(conv: Conversation, *, agent_name: str | None = None) -> dict[str, Any]:
+    return {
+        "id": str(conv.id),
+        "state": conv.state.value,
+        "language": conv.language,
+        "agent": {"name": agent_name} if agent_name and conv.state is ConversationState.ASSIGNED else None,
+        "offline": conv.offline_at is not None,
+        "visitor_read_seq": conv.visitor_read_seq,
+        "agent_read_seq": conv.agent_read_seq,
+    }
 
 
 async def _check_owns(session: AsyncSession, visitor_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:

@@ -50,3 +50,29 @@ class ActionHandoff(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         utter_handoff(dispatcher, INTENT_REASONS.get(intent, REASON_VISITOR_REQUEST))
         return []
+
+
+def back_from_agent_response(resolution: str | None, order_number: str | None) -> tuple[str, dict[str, str]]:
+    """The welcome-back line: it names what the agent resolved, and the order if the chat was about one."""
+    if resolution:
+        words = resolution.replace("_", " ")
+        if order_number:
+            return "utter_back_from_agent_order", {"resolution": words, "order_number": order_number}
+        return "utter_back_from_agent_resolved", {"resolution": words}
+    return "utter_back_from_agent", {}
+
+
+class ActionBackFromAgent(Action):
+    """Greet the visitor back after a handback, carrying on from the slots the chat already has."""
+
+    def name(self) -> str:
+        return "action_back_from_agent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        response, values = back_from_agent_response(
+            tracker.get_slot("agent_resolution"), tracker.get_slot("order_number")
+        )
+        dispatcher.utter_message(response=response, **values)
+        return []

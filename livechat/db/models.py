@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Enum,
     ForeignKey,
     Index,
@@ -55,6 +56,12 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
+class AgentRole(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
 class Customer(Base):
     """A known customer. Holds no personal data itself; see CustomerIdentity."""
 
@@ -98,8 +105,23 @@ class Conversation(Base):
     visitor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
     state: Mapped[ConversationState] = mapped_column(_enum(ConversationState, "conversation_state"))
     state_version: Mapped[int] = mapped_column(Integer, default=1)
-    assignee_id: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), index=True)
     language: Mapped[str | None] = mapped_column(String(16))
+    # Routing: which team's queue it waits in, why it left the bot, and when it started waiting.
+    team: Mapped[str | None] = mapped_column(String(64))
+    handoff_reason: Mapped[str | None] = mapped_column(String(64))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reporting: first-response time and bot containment (closed without a person ever joining).
+    first_agent_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agent_involved: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    # Left as a message while nobody was online; contact_email is personal data (erased with the customer).
+    offline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    # Read receipts: the highest seq each side has seen.
+    visitor_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -109,6 +131,60 @@ class Conversation(Base):
         Index("ix_conversations_visitor_state", "visitor_id", "state"),
         Index("ix_conversations_state_updated", "state", "updated_at"),
     )
+
+
+class Agent(Base):
+    """A person who answers chats. Teams and languages are the skills routing matches on."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[AgentRole] = mapped_column(_enum(AgentRole, "agent_role"), default=AgentRole.AGENT)
+    teams: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    max_chats: Mapped[int] = mapped_column(Integer, default=5)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Round-robin fairness: who waited longest since their last chat goes next.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AgentSession(Base):
+    """One login. The refresh token is stored hashed and rotated on every use; logout revokes it."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    refresh_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CannedResponse(Base):
+    """A saved answer an agent inserts by typing /shortcut."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    shortcut: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SegmentMembership(Base):
+    """A customer's membership of a named segment (e.g. vip); routing and offers read it."""
+
+    __tablename__ = "segment_memberships"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    segment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Message(Base):

@@ -46,3 +46,23 @@ async def seed_demo(session: AsyncSession, *, now: datetime | None = None) -> No
         order.updated_at = now
         order.estimated_delivery = (now + timedelta(days=delivery_in)).date().isoformat() if delivery_in else None
         session.add(order)
+
+
+# (email, name, password, role, teams, languages) — for the demo only; `livechat create-agent` makes real ones.
+DEMO_AGENTS = [
+    ("agent@demo.shop", "Anna", "demo-agent-1", "agent", ["support"], ["en", "pl"]),
+    ("supervisor@demo.shop", "Sam", "demo-supervisor-1", "supervisor", ["support"], ["en", "es"]),
+]
+
+
+async def seed_demo_agents(session: AsyncSession) -> None:
+    """Create the demo console accounts if they do not exist (passwords are never reset)."""
+    from livechat.agent_accounts import hash_password
+    from livechat.db.models import Agent, AgentRole
+
+    for email, name, password, role, teams, languages in DEMO_AGENTS:
+        if await session.scalar(select(Agent.id).where(Agent.email == email)) is None:
+            session.add(Agent(
+                email=email, name=name, password_hash=hash_password(password), role=AgentRole(role),
+                teams=teams, languages=languages, max_chats=5,
+            ))

@@ -1,4 +1,4 @@
-"""The socket.io server: in memory on one node, Redis pub/sub across several."""
+"""The socket.io server: in memory on one node, Redis pub/sub across several; and its room names."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import socketio
 from livechat.settings import Settings
 
 VISITOR_NAMESPACE = "/visitor"
+AGENT_NAMESPACE = "/agent"
+# Rooms of the agent namespace.
+ALL_AGENTS = "agents"  # every agent who is not a supervisor
+SUPERVISORS = "supervisors"
 
 
 def create_socketio(settings: Settings) -> socketio.AsyncServer:
@@ -25,3 +29,19 @@ def create_socketio(settings: Settings) -> socketio.AsyncServer:
 
 def visitor_room(visitor_id: object) -> str:
     return f"visitor:{visitor_id}"
+
+
+def agent_room(agent_id: object) -> str:
+    return f"agent:{agent_id}"
+
+
+def team_room(team: str) -> str:
+    return f"team:{team}"
+
+
+def conversation_room(conversation_id: object) -> str:
+    return f"conv:{conversation_id}"
+
+
+def session_room(session_id: object) -> str:
+    return f"session:{session_id}"

@@ -15,15 +15,19 @@ from livechat.realtime.server import VISITOR_NAMESPACE, visitor_room
 from livechat.services import Services
 from livechat.text_input import parse
 from livechat.tokens import read_visitor_token
-from livechat.visitors import MessageIn, SyncIn, post_visitor_message, sync
+from livechat.conversations import latest_conversation
+from livechat.db.models import ConversationState
+from livechat.offline_messages import LeaveMessageIn, leave_message
+from livechat.visitors import MessageIn, ReadIn, SyncIn, post_visitor_message, read_by_visitor, sync
 
 log = logging.getLogger(__name__)
 
 
 class VisitorNamespace(socketio.AsyncNamespace):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, broadcaster) -> None:
         super().__init__(VISITOR_NAMESPACE)
         self._services = services
+        self._broadcaster = broadcaster
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -55,7 +59,27 @@ class VisitorNamespace(socketio.AsyncNamespace):
 
     @acked
     async def on_typing(self, sid: str, data: Any) -> dict[str, Any]:
-        # Visitors' typing is shown to agents (console issue); accepted and validated here already.
         if not isinstance(data, dict) or not isinstance(data.get("typing"), bool):
             raise InvalidInput("Expected {\"typing\": true|false}.")
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.sessions() as session:
+            conv = await latest_conversation(session, visitor_id)
+        if conv is not None and conv.state is not ConversationState.CLOSED:
+            await self._broadcaster.typing(conv, "visitor", data["typing"])
         return {}
+
+    @acked
+    async def on_read(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(ReadIn, data)
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.transaction() as tx:
+            await read_by_visitor(tx, visitor_id, request)
+        return {}
+
+    @acked
+    async def on_leave_message(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(LeaveMessageIn, data)
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.transaction() as tx:
+            message, _created = await leave_message(tx, visitor_id, request, self._services.settings)
+        return {"message": message_to_wire(message)}

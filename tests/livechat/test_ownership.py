@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from livechat.db.engine import create_engine, create_session_factory
-from livechat.db.models import Conversation, ConversationState as S, InteractionEvent, Visitor
+from livechat.db.models import Agent, Conversation, ConversationState as S, InteractionEvent, Visitor
 from livechat.errors import Conflict
 from livechat.ownership import check_transition, do_transition
 from livechat.transaction import EventBus, transaction
@@ -56,8 +56,10 @@ async def conversation(pg_backend):
         await tx.session.flush()
         conv = Conversation(visitor_id=visitor.id, state=S.BOT)
         tx.session.add(conv)
+        agents = [Agent(email=f"a{i}@test.shop", name=f"Agent {i}", password_hash="x") for i in range(8)]
+        tx.session.add_all(agents)
         await tx.session.flush()
-    yield sessions, bus, conv.id, published
+    yield sessions, bus, conv.id, published, [a.id for a in agents]
     await engine.dispose()
 
 
@@ -71,7 +73,7 @@ async def _events(sessions, conv_id) -> int:
 
 
 async def test_repeating_a_transition_is_a_no_op(conversation):
-    sessions, bus, conv_id, published = conversation
+    sessions, bus, conv_id, published, agent_ids = conversation
     async with transaction(sessions, bus) as tx:
         first = await do_transition(tx, conv_id, S.QUEUED, reason="visitor_request", expected_version=1)
     async with transaction(sessions, bus) as tx:
@@ -83,28 +85,28 @@ async def test_repeating_a_transition_is_a_no_op(conversation):
 
 
 async def test_stale_version_is_refused(conversation):
-    sessions, bus, conv_id, _ = conversation
+    sessions, bus, conv_id, _, agent_ids = conversation
     async with transaction(sessions, bus) as tx:
         await do_transition(tx, conv_id, S.QUEUED, reason="test", expected_version=1)
     with pytest.raises(Conflict) as err:
         async with transaction(sessions, bus) as tx:
-            await do_transition(tx, conv_id, S.ASSIGNED, assignee_id="late", reason="test", expected_version=1)
+            await do_transition(tx, conv_id, S.ASSIGNED, assignee_id=agent_ids[0], reason="test", expected_version=1)
     assert err.value.code == "version_conflict"
 
 
 async def test_two_nodes_racing_to_assign_give_one_owner(conversation):
-    sessions, bus, conv_id, published = conversation
+    sessions, bus, conv_id, published, agent_ids = conversation
     async with transaction(sessions, bus) as tx:
         await do_transition(tx, conv_id, S.QUEUED, reason="test")
 
-    async def claim(agent: str):
+    async def claim(agent):
         try:
             async with transaction(sessions, bus) as tx:
                 return await do_transition(tx, conv_id, S.ASSIGNED, assignee_id=agent, reason="claim", expected_version=2)
         except Conflict:
             return None
 
-    results = await asyncio.gather(*(claim(f"agent-{i}") for i in range(8)))
+    results = await asyncio.gather(*(claim(agent_id) for agent_id in agent_ids))
     winners = [r for r in results if r is not None and r.changed]
     assert len(winners) == 1
     async with sessions() as session:
@@ -114,7 +116,7 @@ async def test_two_nodes_racing_to_assign_give_one_owner(conversation):
 
 
 async def test_nothing_is_announced_when_the_transaction_rolls_back(conversation):
-    sessions, bus, conv_id, published = conversation
+    sessions, bus, conv_id, published, agent_ids = conversation
     with pytest.raises(RuntimeError):
         async with transaction(sessions, bus) as tx:
             await do_transition(tx, conv_id, S.CLOSED, reason="test")

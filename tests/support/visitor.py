@@ -21,6 +21,8 @@ class Visitor:
         self.received: list[dict[str, Any]] = []  # server `message` events, in arrival order
         self.states: list[dict[str, Any]] = []
         self.typing: list[dict[str, Any]] = []
+        self.queue: list[dict[str, Any]] = []  # `queue` events: place in line while waiting
+        self.reads: list[dict[str, Any]] = []
         self.client = self._new_client()
 
     @classmethod
@@ -41,6 +43,8 @@ class Visitor:
         client.on("message", self.received.append, namespace="/visitor")
         client.on("conversation", self.states.append, namespace="/visitor")
         client.on("typing", self.typing.append, namespace="/visitor")
+        client.on("queue", self.queue.append, namespace="/visitor")
+        client.on("read", self.reads.append, namespace="/visitor")
         return client
 
     async def connect(self, base_url: str | None = None) -> None:

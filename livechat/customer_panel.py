@@ -1,0 +1,50 @@
+"""What the console shows about the visitor next to a conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livechat.db.models import Conversation, CustomerIdentity, Order, SegmentMembership, Visitor
+
+PAST_LIMIT = 20
+
+
+async def customer_panel(session: AsyncSession, conv: Conversation) -> dict[str, Any]:
+    visitor = await session.get(Visitor, conv.visitor_id)
+    customer_id = visitor.customer_id if visitor else None
+    identity = await session.get(CustomerIdentity, customer_id) if customer_id else None
+    segments: list[str] = []
+    orders: list[dict[str, Any]] = []
+    if customer_id is not None:
+        segments = list(await session.scalars(
+            select(SegmentMembership.segment).where(SegmentMembership.customer_id == customer_id).order_by(SegmentMembership.segment)
+        ))
+        orders = [
+            {"number": o.number, "status": o.status, "total_cents": o.total_cents, "currency": o.currency, "placed_at": o.placed_at.isoformat()}
+            for o in await session.scalars(select(Order).where(Order.customer_id == customer_id).order_by(Order.placed_at.desc()).limit(20))
+        ]
+    # Past conversations of this browser, and of the customer's other devices once identified.
+    visitor_ids = [conv.visitor_id]
+    if customer_id is not None:
+        visitor_ids = list(await session.scalars(select(Visitor.id).where(Visitor.customer_id == customer_id)))
+    past = await session.scalars(
+        select(Conversation)
+        .where(Conversation.visitor_id.in_(visitor_ids), Conversation.id != conv.id)
+        .order_by(Conversation.created_at.desc())
+        .limit(PAST_LIMIT)
+    )
+    return {
+        "visitor_id": str(conv.visitor_id),
+        "customer_id": str(customer_id) if customer_id else None,
+        "identity": {"email": identity.email, "name": identity.name, "phone": identity.phone} if identity else None,
+        "language": conv.language or (visitor.language if visitor else None),
+        "segments": segments,
+        "orders": orders,
+        "past_conversations": [
+            {"id": str(c.id), "state": c.state.value, "created_at": c.created_at.isoformat(), "resolution": c.resolution} for c in past
+        ],
+        "offers": [],
+    }
