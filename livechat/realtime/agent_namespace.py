@@ -64,7 +64,7 @@ class AgentNamespace(socketio.AsyncNamespace):
                 principal = await authenticate(session, token, key=self._key)
                 agent = await session.get(Agent, principal.agent_id)
         except Unauthorized as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()) from None
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, exc.to_dict()) from None
         await self.save_session(sid, _session_data(principal, agent))
         rooms = [agent_room(agent.id), session_room(principal.session_id)]
         if principal.is_supervisor:

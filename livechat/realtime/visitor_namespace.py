@@ -34,7 +34,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         try:
             visitor_id = read_visitor_token(token, key=self._services.settings.signing_key)
         except Unauthorized as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()) from None
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, exc.to_dict()) from None
         await self.save_session(sid, {"visitor_id": str(visitor_id)})
         await self.enter_room(sid, visitor_room(visitor_id))
 

@@ -137,8 +137,12 @@ async def test_visitors_never_see_or_touch_each_others_conversations(node):
 
     forged, _ = issue_visitor_token(__import__("uuid").UUID(bob.visitor_id), key="guessed-key" * 5, ttl_s=600)
     intruder = socketio.AsyncClient(reconnection=False)
+    refusals: list = []
+    intruder.on("connect_error", refusals.append, namespace="/visitor")
     with pytest.raises(socketio.exceptions.ConnectionError):
         await intruder.connect(node.base_url, namespaces=["/visitor"], auth={"token": forged}, transports=["websocket"])
+    # The widget reads the reason from the error's data.
+    assert refusals[0]["data"]["code"] == "unauthorized"
     no_token = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await no_token.connect(node.base_url, namespaces=["/visitor"], transports=["websocket"])
