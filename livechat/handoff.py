@@ -53,7 +53,7 @@ async def do_assign(
         now = utcnow()
         conv.assigned_at = now
         conv.agent_involved = True
-        if conv.queued_at is None:  # taken over straight from the bot
+        if transition.from_state is S.BOT:  # taken over straight from the bot: it "waited" no time
             conv.queued_at = now
             conv.handoff_reason = reason
         agent.last_assigned_at = now
@@ -65,7 +65,6 @@ async def do_handback(tx: Tx, conv: Conversation, *, resolution: str | None, not
     """Return the conversation to the bot, which resumes with what the agent resolved."""
     transition = await do_transition(tx, conv.id, S.BOT, reason="handback", actor=actor)
     if transition.changed:
-        conv.queued_at = None
         conv.team = None
         await _say(tx, conv, "bot_back", {"type": "bot_back"})
         tx.emit("conversation.handed_back", conversation=conv, resolution=resolution, note=note)
@@ -76,7 +75,6 @@ async def do_close(tx: Tx, conv: Conversation, *, resolution: str, actor: str) -
     transition = await do_transition(tx, conv.id, S.CLOSED, reason=f"closed:{resolution}", actor=actor)
     if transition.changed:
         conv.resolution = resolution
-        conv.queued_at = None
         await _say(tx, conv, "closed", {"type": "closed", "resolution": resolution})
     return transition
 

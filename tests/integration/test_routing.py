@@ -207,3 +207,28 @@ async def test_lists_refuse_anonymous_and_forged_tokens(sqlite_backend, make_nod
             async with http.get(f"{node.base_url}/api/agent/conversations?view={view}", headers=headers) as response:
                 assert response.status == 401
                 assert (await response.json())["error"]["code"] == "unauthorized"
+
+
+async def test_the_dashboard_reports_live_figures(pg_backend, make_node):
+    node = await make_node(pg_backend)
+    await add_agent(pg_backend.database_url, "ann@shop.test", max_chats=1)
+    await add_agent(pg_backend.database_url, "sue@shop.test", role="supervisor")
+    ann = await AgentClient.login(node.base_url, "ann@shop.test")
+    sue = await AgentClient.login(node.base_url, "sue@shop.test", online=False)
+    _first, handled = await queued_visitor(node)
+    assert await ann.wait_for_assignment() == handled
+    _second, waiting = await queued_visitor(node)
+    _third, spam = await queued_visitor(node)
+    await asyncio.sleep(0.3)
+    await ann.say(handled, "Hello, how can I help?")
+    await ann.ok("close", {"conversation_id": handled, "resolution": "resolved"})
+    assert await ann.wait_for_assignment() == waiting
+    await sue.ok("close", {"conversation_id": spam, "resolution": "spam"})  # nobody ever talked to it
+
+    status, figures = await sue.rest("GET", "/api/agent/dashboard")
+    assert status == 200
+    assert figures["by_state"] == {"bot": 0, "queued": 0, "assigned": 1, "closed": 2}
+    assert figures["queue_length"] == 0 and figures["longest_wait_s"] is None
+    assert figures["containment_rate"] == 0.5
+    assert figures["closed_by_resolution"] == {"resolved": 1, "spam": 1}
+    assert figures["first_response_s"]["p50"] > 0 and figures["agents"] == {"online": 1, "away": 0}
