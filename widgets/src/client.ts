@@ -5,22 +5,31 @@
  * the server acknowledged it, is resent with the same client_id after any failure,
  * and each server message is handed to the view once, whatever mix of sync
  * results, echoes and acks it arrives through.
+ *
+ * Around the hand-off to a person it relays the queue position, read receipts both
+ * ways, and the leave-a-message form for when nobody is online.
  */
 import { History } from "./history";
 import { newClientId } from "./ids";
+import { LeaveMessage } from "./leave";
 import { Outbox, type OutboxItem } from "./outbox";
 import {
   PERMANENT_SEND_ERRORS,
+  type Ack,
   type Conversation,
   type ErrorBody,
   type Message,
   type MessageAck,
+  type QueueEvent,
+  type ReadEvent,
   type SyncAck,
   type TypingEvent,
 } from "./protocol";
+import { ReadTracker } from "./receipts";
 import type { Session } from "./session";
 import type { TransportListener } from "./transport";
 import { backoffMs, sleep } from "./timing";
+import { Typing } from "./typing";
 
 export type ConnectionStatus = "idle" | "connecting" | "online" | "reconnecting";
 
@@ -46,7 +55,18 @@ export interface ChatView {
   clearMessages(): void;
   setStatus(status: ConnectionStatus): void;
   setConversation(conversation: Conversation): void;
-  setTyping(typing: boolean): void;
+  /** `name` is the agent's, when a person is typing. */
+  setTyping(typing: boolean, name?: string): void;
+  /** Where the visitor stands in the queue for a person; null once the conversation stopped waiting. */
+  setQueue(queue: QueueEvent | null): void;
+  /** Show or withdraw the leave-a-message form (nobody online). */
+  offerLeaveMessage(offer: boolean): void;
+  /** The server took the left message; `email` is where the reply will go. */
+  leftMessage(email: string): void;
+  /** The left message was refused or could not be sent; the form stays as it is. */
+  leaveMessageRefused(error: ErrorBody): void;
+  /** An agent read the conversation up to `seq`. */
+  markSeen(conversationId: string, seq: number): void;
 }
 
 export interface ClientDeps {
@@ -65,10 +85,6 @@ const SESSION_RETRY_MAX_MS = 10_000;
 /** Attempts for a message the server refused with a retryable error (e.g. rate_limited). */
 const MAX_SEND_ATTEMPTS = 8;
 const MAX_SYNC_ROUNDS = 3;
-/** A typing indicator the server forgot to switch off disappears after this. */
-export const TYPING_TTL_MS = 8_000;
-const VISITOR_TYPING_REPEAT_MS = 3_000;
-const VISITOR_TYPING_IDLE_MS = 4_000;
 
 export class ChatClient implements TransportListener {
   private readonly history = new History();
@@ -86,11 +102,17 @@ export class ChatClient implements TransportListener {
   private syncRun: Promise<boolean> | null = null;
   private syncAgain = false;
   private loadedHistory = false;
-  private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private visitorTypingSentAt = 0;
-  private visitorIdleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly typingIndicators: Typing;
+  /** The visitor can see the log: the panel is open and the page visible. */
+  private watching = false;
+  private readReportScheduled = false;
+  private readonly reads = new ReadTracker();
+  private readonly leave: LeaveMessage;
 
-  constructor(private readonly view: ChatView, private readonly deps: ClientDeps) {}
+  constructor(private readonly view: ChatView, private readonly deps: ClientDeps) {
+    this.leave = new LeaveMessage(view);
+    this.typingIndicators = new Typing((typing, name) => view.setTyping(typing, name));
+  }
 
   /** Show what is still in the outbox; connect right away if this visitor has a session or unsent messages. */
   boot(hasSession: boolean): void {
@@ -119,21 +141,26 @@ export class ChatClient implements TransportListener {
     if (quickReply) item.quick_reply = quickReply;
     this.deps.outbox.add(item);
     this.showPending(item);
-    this.stopVisitorTyping();
+    this.typingIndicators.visitorStopped(this.link);
     this.start();
     void this.flush();
   }
 
   /** Call on each keystroke in the input: tells the server, throttled, and says when the visitor stops. */
   visitorTyped(): void {
-    if (!this.synced || !this.link) return;
-    const now = Date.now();
-    if (now - this.visitorTypingSentAt > VISITOR_TYPING_REPEAT_MS) {
-      this.visitorTypingSentAt = now;
-      this.link.notify("typing", { typing: true });
-    }
-    clearTimeout(this.visitorIdleTimer);
-    this.visitorIdleTimer = setTimeout(() => this.stopVisitorTyping(), VISITOR_TYPING_IDLE_MS);
+    if (this.synced && this.link) this.typingIndicators.visitorTyped(this.link);
+  }
+
+  /** Call when the visitor starts or stops seeing the log; what they can see is reported read. */
+  setWatching(watching: boolean): void {
+    this.watching = watching;
+    this.reportRead();
+  }
+
+  /** Leave a message for later, when nobody is online; the view hears how it went. */
+  async leaveMessage(email: string, text: string): Promise<void> {
+    const message = await this.leave.send(this.link, email, text);
+    if (message) this.deliver(message, true);
   }
 
   // --- TransportListener -------------------------------------------------------------
@@ -145,14 +172,14 @@ export class ChatClient implements TransportListener {
       if (!upToDate || !this.link?.connected) return;
       this.synced = true;
       this.view.setStatus("online");
+      this.reportRead();
       void this.flush();
     });
   }
 
   disconnected(): void {
     this.synced = false;
-    this.visitorTypingSentAt = 0;
-    this.setTyping(false);
+    this.typingIndicators.disconnected();
     this.view.setStatus("reconnecting");
   }
 
@@ -170,12 +197,21 @@ export class ChatClient implements TransportListener {
   }
 
   typing(event: TypingEvent): void {
-    this.setTyping(event.typing);
+    const name = event.sender === "agent" && typeof event.name === "string" ? event.name.trim() : "";
+    this.typingIndicators.other(event.typing === true, name || undefined);
   }
 
   conversation(conversation: Conversation): void {
-    this.view.setConversation(conversation);
+    this.applyConversation(conversation);
     if (this.history.adoptConversation(conversation.id)) void this.sync();
+  }
+
+  queue(event: QueueEvent): void {
+    if (this.isCurrent(event.conversation_id)) this.view.setQueue(event);
+  }
+
+  read(event: ReadEvent): void {
+    if (this.isCurrent(event.conversation_id)) this.agentRead(event);
   }
 
   // --- internals ----------------------------------------------------------------------
@@ -252,7 +288,7 @@ export class ChatClient implements TransportListener {
         continue;
       }
       if (ack.conversation) {
-        this.view.setConversation(ack.conversation);
+        this.applyConversation(ack.conversation);
         // seq restarts with each conversation: what we hold says nothing about a new one.
         if (this.history.adoptConversation(ack.conversation.id) && afterSeq > 0) {
           this.syncAgain = true;
@@ -312,7 +348,10 @@ export class ChatClient implements TransportListener {
     } else {
       this.view.showMessage(message, live);
     }
-    if (message.sender !== "visitor") this.setTyping(false);
+    if (message.sender !== "visitor") this.typingIndicators.other(false);
+    this.reads.received(message);
+    this.scheduleReadReport();
+    this.leave.message(message);
     for (const listener of this.listeners) {
       try {
         listener(message);
@@ -329,17 +368,42 @@ export class ChatClient implements TransportListener {
     this.view.showPending(item);
   }
 
-  private setTyping(typing: boolean): void {
-    clearTimeout(this.typingTimer);
-    this.view.setTyping(typing);
-    if (typing) this.typingTimer = setTimeout(() => this.view.setTyping(false), TYPING_TTL_MS);
+  private applyConversation(conversation: Conversation): void {
+    this.view.setConversation(conversation);
+    if (conversation.state !== "queued") this.view.setQueue(null);
+    this.leave.conversation(conversation);
+    // Receipts we missed while away, and reports the server has from before a reload.
+    const { id, agent_read_seq: agentSeq, visitor_read_seq: visitorSeq } = conversation;
+    if (typeof agentSeq === "number" && agentSeq > 0) this.agentRead({ conversation_id: id, reader: "agent", seq: agentSeq });
+    if (typeof visitorSeq === "number") this.reads.reportedBefore(id, visitorSeq);
   }
 
-  private stopVisitorTyping(): void {
-    clearTimeout(this.visitorIdleTimer);
-    if (this.visitorTypingSentAt === 0) return;
-    this.visitorTypingSentAt = 0;
-    this.link?.notify("typing", { typing: false });
+  private agentRead(event: ReadEvent): void {
+    if (this.reads.agentReadFurther(event)) this.view.markSeen(event.conversation_id, event.seq);
+  }
+
+  /** Events name their conversation; one about another than ours is stale. */
+  private isCurrent(conversationId: string): boolean {
+    const current = this.history.currentConversation;
+    return current === null || current === conversationId;
+  }
+
+  /** A sync delivers its messages in one go: one report after them, not one per message. */
+  private scheduleReadReport(): void {
+    if (this.readReportScheduled) return;
+    this.readReportScheduled = true;
+    queueMicrotask(() => {
+      this.readReportScheduled = false;
+      this.reportRead();
+    });
+  }
+
+  private reportRead(): void {
+    if (!this.watching || !this.synced || !this.link) return;
+    const report = this.reads.next();
+    if (!report) return;
+    // A refusal (ok: false) would be refused again: only a lost report is sent once more.
+    this.link.request<Ack<object>>("read", { seq: report.seq }, ACK_TIMEOUT_MS).catch(() => this.reads.failed(report));
   }
 }
 

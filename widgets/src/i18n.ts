@@ -24,6 +24,27 @@ export interface Strings {
   agent: string;
   system: string;
   image: string;
+  /** Header subtitle while a person is on the chat; {name} is the agent's name. */
+  agentSubtitle: string;
+  /** {name} is the agent's name. */
+  typingNamed: string;
+  /** {n} is the visitor's position in the queue. */
+  queuePosition: string;
+  /** {d} is a duration such as "3 min". */
+  queueWait: string;
+  /** How {d} spells minutes, as Intl.NumberFormat's unitDisplay; "short" unless the short form reads badly. */
+  minuteDisplay?: "long";
+  /** Under the visitor's message an agent has read. */
+  seen: string;
+  leaveTitle: string;
+  email: string;
+  message: string;
+  sendMessage: string;
+  /** {email} is the address the visitor gave. */
+  leaveThanks: string;
+  invalidEmail: string;
+  emptyMessage: string;
+  leaveFailed: string;
 }
 
 const en: Strings = {
@@ -49,6 +70,19 @@ const en: Strings = {
   agent: "Agent",
   system: "Notice",
   image: "Image",
+  agentSubtitle: "{name} from the shop team",
+  typingNamed: "{name} is typing…",
+  queuePosition: "You are number {n} in line",
+  queueWait: "about {d}",
+  seen: "Seen",
+  leaveTitle: "Leave a message",
+  email: "Email",
+  message: "Message",
+  sendMessage: "Send message",
+  leaveThanks: "Thanks! We'll reply to {email}.",
+  invalidEmail: "Please enter a valid email address.",
+  emptyMessage: "Please write a message.",
+  leaveFailed: "Your message could not be sent. Please try again.",
 };
 
 const pl: Strings = {
@@ -74,6 +108,19 @@ const pl: Strings = {
   agent: "Konsultant",
   system: "Informacja",
   image: "Obraz",
+  agentSubtitle: "{name} z zespołu sklepu",
+  typingNamed: "{name} pisze…",
+  queuePosition: "Twoje miejsce w kolejce: {n}",
+  queueWait: "ok. {d}",
+  seen: "Wyświetlono",
+  leaveTitle: "Zostaw wiadomość",
+  email: "E-mail",
+  message: "Wiadomość",
+  sendMessage: "Wyślij wiadomość",
+  leaveThanks: "Dziękujemy! Odpowiemy na adres {email}.",
+  invalidEmail: "Podaj poprawny adres e-mail.",
+  emptyMessage: "Napisz wiadomość.",
+  leaveFailed: "Nie udało się wysłać wiadomości. Spróbuj ponownie.",
 };
 
 const es: Strings = {
@@ -99,6 +146,19 @@ const es: Strings = {
   agent: "Agente",
   system: "Aviso",
   image: "Imagen",
+  agentSubtitle: "{name}, del equipo de la tienda",
+  typingNamed: "{name} está escribiendo…",
+  queuePosition: "Eres el número {n} en la cola",
+  queueWait: "unos {d}",
+  seen: "Visto",
+  leaveTitle: "Deja un mensaje",
+  email: "Correo electrónico",
+  message: "Mensaje",
+  sendMessage: "Enviar mensaje",
+  leaveThanks: "¡Gracias! Te responderemos a {email}.",
+  invalidEmail: "Introduce un correo electrónico válido.",
+  emptyMessage: "Escribe un mensaje.",
+  leaveFailed: "No se pudo enviar el mensaje. Inténtalo de nuevo.",
 };
 
 const ru: Strings = {
@@ -124,6 +184,19 @@ const ru: Strings = {
   agent: "Оператор",
   system: "Уведомление",
   image: "Изображение",
+  agentSubtitle: "{name} из команды магазина",
+  typingNamed: "{name} печатает…",
+  queuePosition: "Ваш номер в очереди: {n}",
+  queueWait: "около {d}",
+  seen: "Прочитано",
+  leaveTitle: "Оставьте сообщение",
+  email: "Электронная почта",
+  message: "Сообщение",
+  sendMessage: "Отправить сообщение",
+  leaveThanks: "Спасибо! Мы ответим на {email}.",
+  invalidEmail: "Введите корректный адрес электронной почты.",
+  emptyMessage: "Напишите сообщение.",
+  leaveFailed: "Не удалось отправить сообщение. Попробуйте ещё раз.",
 };
 
 const ar: Strings = {
@@ -149,6 +222,21 @@ const ar: Strings = {
   agent: "الموظف",
   system: "إشعار",
   image: "صورة",
+  agentSubtitle: "{name} من فريق المتجر",
+  typingNamed: "{name} يكتب…",
+  queuePosition: "ترتيبك في قائمة الانتظار: {n}",
+  queueWait: "حوالي {d}",
+  // The short form is a bare "د".
+  minuteDisplay: "long",
+  seen: "تمت المشاهدة",
+  leaveTitle: "اترك رسالة",
+  email: "البريد الإلكتروني",
+  message: "الرسالة",
+  sendMessage: "إرسال الرسالة",
+  leaveThanks: "شكرًا! سنرد عليك على {email}.",
+  invalidEmail: "يُرجى إدخال بريد إلكتروني صالح.",
+  emptyMessage: "يُرجى كتابة رسالة.",
+  leaveFailed: "تعذّر إرسال الرسالة. يُرجى المحاولة مرة أخرى.",
 };
 
 const fa: Strings = {
@@ -174,6 +262,19 @@ const fa: Strings = {
   agent: "پشتیبان",
   system: "اطلاعیه",
   image: "تصویر",
+  agentSubtitle: "{name} از تیم فروشگاه",
+  typingNamed: "{name} در حال نوشتن است…",
+  queuePosition: "نوبت شما در صف: {n}",
+  queueWait: "حدود {d}",
+  seen: "دیده شد",
+  leaveTitle: "پیام بگذارید",
+  email: "ایمیل",
+  message: "پیام",
+  sendMessage: "ارسال پیام",
+  leaveThanks: "متشکریم! به {email} پاسخ می‌دهیم.",
+  invalidEmail: "لطفاً یک نشانی ایمیل معتبر وارد کنید.",
+  emptyMessage: "لطفاً پیامی بنویسید.",
+  leaveFailed: "پیام ارسال نشد. لطفاً دوباره تلاش کنید.",
 };
 
 const TABLE: Record<string, Strings> = { en, pl, es, ru, ar, fa };

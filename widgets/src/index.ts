@@ -40,6 +40,8 @@ function boot(config: WidgetConfig): void {
     closed: () => tab.remove(OPEN_KEY),
     send: (text, quickReply) => client?.send(text, quickReply),
     typed: () => client?.visitorTyped(),
+    watching: (watching) => client?.setWatching(watching),
+    leaveMessage: (email, text) => void client?.leaveMessage(email, text),
   });
   client = new ChatClient(ui, {
     outbox: new Outbox(local),

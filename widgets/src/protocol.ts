@@ -9,10 +9,21 @@ export interface QuickReplyButton {
   payload: string;
 }
 
+/**
+ * What a message may carry besides its text. System messages say what happened to the
+ * conversation; their text is already in the visitor's language. Types not listed here
+ * may arrive from a newer server: they are shown as their text only.
+ */
 export type Payload =
   | { type: "buttons"; buttons: QuickReplyButton[] }
   | { type: "image"; url: string }
-  | { type: "custom"; data: unknown };
+  | { type: "custom"; data: unknown }
+  | { type: "agent_joined"; agent_name: string }
+  | { type: "agent_left" }
+  | { type: "queued" }
+  | { type: "no_agents" }
+  | { type: "bot_back" }
+  | { type: "closed"; resolution: string };
 
 export interface Message {
   conversation_id: string;
@@ -28,23 +39,50 @@ export interface Conversation {
   id: string;
   state: ConversationState;
   language: string;
+  /** The person on the conversation; absent from servers older than the hand-off. */
+  agent?: { name: string } | null;
+  /** The visitor left a message for later (nobody was online). */
+  offline?: boolean;
+  /** How far the visitor and the agent have read, so receipts survive reloads and missed events. */
+  visitor_read_seq?: number;
+  agent_read_seq?: number;
 }
 
 export interface TypingEvent {
   conversation_id: string;
   sender: "bot" | "agent";
   typing: boolean;
+  /** The agent's name, with sender "agent". */
+  name?: string;
+}
+
+/** Where the visitor's conversation stands in the queue for a person; sent while it is `queued`. */
+export interface QueueEvent {
+  conversation_id: string;
+  position: number;
+  expected_wait_s: number;
+  agents_online: number;
+}
+
+/** Someone read the conversation up to `seq`. */
+export interface ReadEvent {
+  conversation_id: string;
+  reader: "agent" | "visitor";
+  seq: number;
 }
 
 export interface ErrorBody {
   code: string;
   message: string;
+  /** With `invalid_payload`: the names of the fields that were wrong. */
+  fields?: string[];
 }
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
 export type SyncAck = Ack<{ conversation: Conversation | null; messages: Message[] }>;
 export type MessageAck = Ack<{ message: Message }>;
+export type LeaveMessageAck = Ack<{ message: Message }>;
 
 export interface SessionResponse {
   visitor_token: string;

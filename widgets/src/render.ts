@@ -2,6 +2,7 @@
  * The message log: builds one element per message, always from text nodes, and keeps
  * them in seq order with the visitor's unacknowledged messages at the end.
  */
+import type { Filled } from "./handoff";
 import type { OutboxItem } from "./outbox";
 import type { Message, Payload, QuickReplyButton, Sender } from "./protocol";
 import type { Strings } from "./i18n";
@@ -11,11 +12,18 @@ export type QuickReplyHandler = (button: QuickReplyButton) => void;
 /** Follow new messages only if the visitor has not scrolled up to read older ones. */
 const STICK_TO_BOTTOM_PX = 80;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/** Replace a node's content with a translated string whose value (a name, an address) is bidi-isolated. */
+export function setFilled(node: HTMLElement, filled: Filled): void {
+  node.replaceChildren(filled.before);
+  if (filled.value !== "") node.append(el("bdi", undefined, filled.value));
+  node.append(filled.after);
 }
 
 function isSafeImageUrl(url: unknown): url is string {
@@ -39,6 +47,9 @@ export class MessageList {
   private lastSentMeta: HTMLElement | null = null;
   /** seq restarts with each conversation, so messages sort by (conversation first seen, seq). */
   private readonly conversationRank = new Map<string, number>();
+  /** How far an agent read, per the newest `read` event; the "Seen" note follows it. */
+  private seenUpTo: { conversationId: string; seq: number } | null = null;
+  private seenNote: HTMLElement | null = null;
 
   constructor(
     readonly element: HTMLElement,
@@ -53,7 +64,10 @@ export class MessageList {
     const order = this.orderOf(message);
     node.dataset.seq = String(message.seq);
     this.place(node, order);
-    if (message.sender === "visitor") this.retireQuickReplies(order);
+    if (message.sender === "visitor") {
+      this.retireQuickReplies(order);
+      this.placeSeen();
+    }
     return true;
   }
 
@@ -78,12 +92,19 @@ export class MessageList {
     node.remove();
     node.dataset.seq = String(message.seq);
     this.place(node, this.orderOf(message));
-    const meta = node.querySelector<HTMLElement>(".meta");
+    const meta = node.querySelector<HTMLElement>(".meta:not(.seen)");
     if (meta) {
       meta.textContent = this.t.sent;
       if (this.lastSentMeta && this.lastSentMeta !== meta) this.lastSentMeta.hidden = true;
       this.lastSentMeta = meta;
     }
+    this.placeSeen();
+  }
+
+  /** An agent read up to `seq`: "Seen" goes under the newest visitor message at or before it. */
+  markSeen(conversationId: string, seq: number): void {
+    this.seenUpTo = { conversationId, seq };
+    this.placeSeen();
   }
 
   markFailed(clientId: string, reason: string): void {
@@ -103,6 +124,7 @@ export class MessageList {
     this.pending.clear();
     this.lastSentMeta = null;
     this.conversationRank.clear();
+    this.seenUpTo = null;
   }
 
   scrollToEnd(): void {
@@ -119,6 +141,23 @@ export class MessageList {
   private distanceFromEnd(): number {
     const log = this.element;
     return log.scrollHeight - log.scrollTop - log.clientHeight;
+  }
+
+  private placeSeen(): void {
+    const upTo = this.seenUpTo;
+    const rank = upTo ? this.conversationRank.get(upTo.conversationId) : undefined;
+    if (!upTo || rank === undefined) return;
+    const first = rank * 1e9;
+    let target: HTMLElement | null = null;
+    // Pending and failed messages have no order yet: only committed ones can have been read.
+    for (const node of Array.from(this.element.querySelectorAll<HTMLElement>(".msg.visitor[data-order]"))) {
+      const order = Number(node.dataset.order);
+      if (order > first && order <= first + upTo.seq) target = node;
+    }
+    if (!target) return;
+    const note = (this.seenNote ??= el("span", "meta seen", this.t.seen));
+    // Before the "Sent" note, which the stylesheet hides behind it.
+    if (note.parentElement !== target) target.insertBefore(note, target.querySelector(".meta"));
   }
 
   private orderOf(message: Message): number {
@@ -141,6 +180,9 @@ export class MessageList {
     if (!hasText && !image && buttons.length === 0) return null;
 
     const node = el("div", `msg ${sender}`);
+    // System messages say what happened (agent_joined, no_agents…): a hook for styles and tests.
+    const type: unknown = payload?.type;
+    if (typeof type === "string") node.dataset.type = type;
     const label = senderLabel(sender, this.t);
     // Visible for agents, so the visitor notices a person joined; read out for everyone.
     node.appendChild(el("span", sender === "agent" ? "sender" : "sr-only", label));

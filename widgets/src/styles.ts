@@ -37,7 +37,7 @@ export function stylesFor(config: WidgetConfig): string {
 [hidden] { display: none !important; }
 /* Inherited properties would flow in from the host, which the shop's CSS can still reach. */
 .root { all: initial; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: ${INK}; }
-button, textarea { font: inherit; color: inherit; margin: 0; }
+button, textarea, input { font: inherit; color: inherit; margin: 0; }
 :focus-visible { outline: 3px solid ${accent}; outline-offset: 2px; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 
@@ -62,9 +62,11 @@ button, textarea { font: inherit; color: inherit; margin: 0; }
   .launcher[aria-expanded="true"] { display: none; }
 }
 
-.header { display: flex; align-items: center; gap: 8px; padding: 12px 10px 12px 16px; background: ${brand}; color: ${onBrand}; }
+.header { display: flex; align-items: center; gap: 8px; padding-block: 12px; padding-inline: 16px 10px; background: ${brand}; color: ${onBrand}; }
 .header :focus-visible { outline-color: ${onBrand}; }
-.title { flex: 1; margin: 0; font-size: 16px; font-weight: 650; }
+.heading { flex: 1; min-width: 0; }
+.title { margin: 0; font-size: 16px; font-weight: 650; }
+.subtitle { margin: 0; font-size: 13px; overflow-wrap: anywhere; }
 .icon-button { width: 36px; height: 36px; border: 0; border-radius: 8px; background: transparent; color: inherit;
   cursor: pointer; display: flex; align-items: center; justify-content: center; }
 .icon-button:hover { background: rgba(127,127,127,.25); }
@@ -87,6 +89,8 @@ button, textarea { font: inherit; color: inherit; margin: 0; }
 .sender { font-size: 12px; color: #4a5058; margin: 0 4px 2px; }
 .meta { font-size: 12px; color: #4a5058; margin: 2px 4px 0; }
 .msg.failed .meta { color: #b00020; font-weight: 600; }
+/* "Seen" stands in for "Sent" on the same message. */
+.seen ~ .meta { display: none; }
 .msg img { display: block; max-width: 100%; max-height: 260px; border-radius: 10px; margin-top: 4px; }
 .replies { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
 .replies button { padding: 6px 12px; border: 1px solid ${accent}; border-radius: 16px; background: ${WHITE};
@@ -96,6 +100,19 @@ button, textarea { font: inherit; color: inherit; margin: 0; }
 .replies button.chosen { border-color: #5f6670; font-weight: 600; }
 
 .typing { padding: 4px 16px 8px; font-size: 13px; color: #4a5058; background: #f6f7f9; font-style: italic; }
+
+.leave { flex: none; max-height: 50%; overflow-y: auto; padding: 10px 14px; border-top: 1px solid #dfe3e8; background: ${WHITE}; }
+.leave-title { margin: 0 0 6px; font-size: 15px; font-weight: 650; }
+.leave-form { display: flex; flex-direction: column; gap: 4px; }
+.leave-form label { font-size: 13px; font-weight: 600; }
+.leave-form input, .leave-form textarea { margin-bottom: 6px; padding: 7px 10px; border: 1px solid #7b828c; border-radius: 8px;
+  background: ${WHITE}; color: ${INK}; }
+.leave-form textarea { min-height: 64px; resize: vertical; }
+.leave-form [aria-invalid="true"] { border: 2px solid #b00020; }
+.leave-form .send { align-self: flex-end; }
+.leave-error { margin: 0 0 6px; color: #b00020; font-size: 13px; font-weight: 600; }
+.leave-thanks { margin: 0; }
+.leave-thanks:focus { outline: none; }
 
 .footer { padding: 8px 10px 10px; border-top: 1px solid #dfe3e8; background: ${WHITE}; }
 .handoff { display: block; margin: 0 0 6px; padding: 2px 4px; border: 0; background: none; color: ${accent};

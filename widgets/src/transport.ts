@@ -1,6 +1,6 @@
 /** The socket.io connection to the `/visitor` namespace, with typed events and acks. */
 import { io, type Socket } from "socket.io-client";
-import type { Conversation, Message, TypingEvent } from "./protocol";
+import type { Conversation, Message, QueueEvent, ReadEvent, TypingEvent } from "./protocol";
 
 export interface TransportListener {
   connected(): void;
@@ -10,6 +10,8 @@ export interface TransportListener {
   message(message: Message): void;
   typing(event: TypingEvent): void;
   conversation(conversation: Conversation): void;
+  queue(event: QueueEvent): void;
+  read(event: ReadEvent): void;
 }
 
 export class NotConnectedError extends Error {
@@ -17,6 +19,13 @@ export class NotConnectedError extends Error {
     super("not connected");
     this.name = "NotConnectedError";
   }
+}
+
+/** Every server event carries an object; anything else (a bug, a newer server) is dropped, not thrown on. */
+function objectsOnly<T>(handle: (event: T) => void): (event: unknown) => void {
+  return (event) => {
+    if (typeof event === "object" && event !== null) handle(event as T);
+  };
 }
 
 const RECONNECT_DELAY_MS = 1_000;
@@ -51,9 +60,11 @@ export class Transport {
       // namespace middleware refused us and only a new token can help.
       if (!s.active) listener.refused(typeof err.data?.code === "string" ? err.data.code : "refused");
     });
-    s.on("message", (m: Message) => listener.message(m));
-    s.on("typing", (t: TypingEvent) => listener.typing(t));
-    s.on("conversation", (c: Conversation) => listener.conversation(c));
+    s.on("message", objectsOnly<Message>((m) => listener.message(m)));
+    s.on("typing", objectsOnly<TypingEvent>((t) => listener.typing(t)));
+    s.on("conversation", objectsOnly<Conversation>((c) => listener.conversation(c)));
+    s.on("queue", objectsOnly<QueueEvent>((q) => listener.queue(q)));
+    s.on("read", objectsOnly<ReadEvent>((r) => listener.read(r)));
   }
 
   get connected(): boolean {

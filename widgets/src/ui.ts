@@ -1,10 +1,12 @@
 /** The launcher button and chat panel inside a shadow root; implements the client's ChatView. */
 import type { ChatView, ConnectionStatus } from "./client";
 import type { WidgetConfig } from "./config";
+import { fill, plain, queueText, subtitleFor } from "./handoff";
 import { directionFor, stringsFor, type Strings } from "./i18n";
+import { LeaveForm } from "./leaveform";
 import type { OutboxItem } from "./outbox";
-import type { Conversation, ErrorBody, Message, QuickReplyButton } from "./protocol";
-import { MessageList } from "./render";
+import type { Conversation, ErrorBody, Message, QueueEvent, QuickReplyButton } from "./protocol";
+import { MessageList, setFilled } from "./render";
 import { stylesFor } from "./styles";
 
 export interface UiActions {
@@ -13,6 +15,9 @@ export interface UiActions {
   closed(): void;
   send(text: string, quickReply?: string): void;
   typed(): void;
+  /** The visitor starts or stops seeing the log (panel open and page visible). */
+  watching(watching: boolean): void;
+  leaveMessage(email: string, text: string): void;
 }
 
 const HANDOFF_PAYLOAD = "/human_handoff";
@@ -53,21 +58,28 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
 
 export class ChatUi implements ChatView {
   private readonly t: Strings;
+  private readonly language: string;
+  private readonly shadow: ShadowRoot;
   private readonly launcher: HTMLButtonElement;
   private readonly launcherIcon: HTMLElement;
   private readonly badge: HTMLElement;
   private readonly panel: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly subtitle: HTMLElement;
   private readonly typingLine: HTMLElement;
+  private readonly leave: LeaveForm;
   private readonly input: HTMLTextAreaElement;
   private readonly list: MessageList;
   private isOpen = false;
   private unread = 0;
   private connection: ConnectionStatus = "idle";
-  private conversationState: Conversation["state"] | null = null;
+  private conversation: Conversation | null = null;
+  private queue: QueueEvent | null = null;
+  private watching = false;
 
   constructor(config: WidgetConfig, private readonly actions: UiActions) {
     this.t = stringsFor(config.language);
+    this.language = config.language;
     const t = this.t;
 
     const host = document.createElement("shopchat-widget");
@@ -75,7 +87,7 @@ export class ChatUi implements ChatView {
     // shop's stylesheet cannot restyle the host element itself.
     host.style.setProperty("all", "initial");
     host.style.setProperty("display", "contents");
-    const shadow = host.attachShadow({ mode: "open" });
+    const shadow = (this.shadow = host.attachShadow({ mode: "open" }));
     adoptStyles(shadow, stylesFor(config));
     const root = el("div", "root");
     root.lang = config.language;
@@ -107,16 +119,19 @@ export class ChatUi implements ChatView {
     });
 
     const header = el("div", "header");
-    const title = el("h2", "title", t.title);
+    const heading = el("div", "heading");
+    this.subtitle = el("p", "subtitle", t.bot);
+    heading.append(el("h2", "title", t.title), this.subtitle);
     const closeButton = el("button", "icon-button");
     closeButton.type = "button";
     closeButton.setAttribute("aria-label", t.closeChat);
     closeButton.appendChild(icon(CLOSE_ICON));
     closeButton.addEventListener("click", () => this.close());
-    header.append(title, closeButton);
+    header.append(heading, closeButton);
 
     this.status = el("div", "status");
     this.status.setAttribute("role", "status");
+    this.status.setAttribute("aria-live", "polite");
     this.status.hidden = true;
 
     const log = el("div", "log");
@@ -129,6 +144,8 @@ export class ChatUi implements ChatView {
 
     this.typingLine = el("div", "typing", t.typing);
     this.typingLine.hidden = true;
+
+    this.leave = new LeaveForm(t, idBase, (email, text) => this.actions.leaveMessage(email, text));
 
     const footer = el("div", "footer");
     const handoff = el("button", "handoff", t.talkToPerson);
@@ -166,9 +183,10 @@ export class ChatUi implements ChatView {
     });
     footer.append(handoff, form);
 
-    this.panel.append(header, this.status, log, this.typingLine, footer);
+    this.panel.append(header, this.status, log, this.typingLine, this.leave.element, footer);
     root.append(this.panel, this.launcher);
     this.renderLauncher();
+    document.addEventListener("visibilitychange", () => this.renderWatching());
     document.body.appendChild(host);
   }
 
@@ -179,8 +197,9 @@ export class ChatUi implements ChatView {
     this.unread = 0;
     this.renderLauncher();
     this.list.scrollToEnd();
-    if (moveFocus) this.input.focus();
+    if (moveFocus) this.focusFirst();
     this.actions.opened();
+    this.renderWatching();
   }
 
   close(): void {
@@ -190,6 +209,7 @@ export class ChatUi implements ChatView {
     this.renderLauncher();
     this.launcher.focus();
     this.actions.closed();
+    this.renderWatching();
   }
 
   // --- ChatView -----------------------------------------------------------------------
@@ -216,6 +236,7 @@ export class ChatUi implements ChatView {
 
   clearMessages(): void {
     this.list.clear();
+    this.leave.reset();
   }
 
   setStatus(status: ConnectionStatus): void {
@@ -224,12 +245,41 @@ export class ChatUi implements ChatView {
   }
 
   setConversation(conversation: Conversation): void {
-    this.conversationState = conversation.state;
+    // The thank-you line is for a visitor still waiting; it goes once someone (or the bot) takes over.
+    if (conversation.state !== "queued") this.leave.reset();
+    this.conversation = conversation;
+    setFilled(this.subtitle, subtitleFor(conversation, this.t));
     this.renderStatus();
   }
 
-  setTyping(typing: boolean): void {
+  setTyping(typing: boolean, name?: string): void {
+    const t = this.t;
+    setFilled(this.typingLine, name ? fill(t.typingNamed, "{name}", name) : plain(t.typing));
     this.list.follow(() => (this.typingLine.hidden = !typing));
+  }
+
+  setQueue(queue: QueueEvent | null): void {
+    this.queue = queue;
+    this.renderStatus();
+  }
+
+  offerLeaveMessage(offer: boolean): void {
+    const wasShown = this.leave.showsForm;
+    this.leave.offer(offer);
+    // Focus the form when it appears while the visitor is in the chat, not on a page load that restores it.
+    if (!wasShown && this.leave.showsForm && this.isOpen && this.shadow.activeElement) this.leave.focus();
+  }
+
+  leftMessage(email: string): void {
+    this.leave.thank(email);
+  }
+
+  leaveMessageRefused(error: ErrorBody): void {
+    this.leave.refuse(error);
+  }
+
+  markSeen(conversationId: string, seq: number): void {
+    this.list.follow(() => this.list.markSeen(conversationId, seq));
   }
 
   // --- rendering ----------------------------------------------------------------------
@@ -239,7 +289,9 @@ export class ChatUi implements ChatView {
     let text = "";
     if (this.connection === "connecting") text = t.connecting;
     else if (this.connection === "reconnecting") text = t.reconnecting;
-    else if (this.connection === "online" && this.conversationState === "queued") text = t.waitingForPerson;
+    else if (this.connection === "online" && this.conversation?.state === "queued") {
+      text = (this.queue && queueText(this.queue, t, this.language)) || t.waitingForPerson;
+    }
     this.status.textContent = text;
     this.status.hidden = text === "";
   }
@@ -251,6 +303,19 @@ export class ChatUi implements ChatView {
     this.launcherIcon.replaceChildren(icon(this.isOpen ? CLOSE_ICON : CHAT_ICON));
     this.badge.textContent = this.unread > 9 ? "9+" : String(this.unread);
     this.badge.hidden = this.isOpen || this.unread === 0;
+  }
+
+  private renderWatching(): void {
+    const watching = this.isOpen && document.visibilityState === "visible";
+    if (watching === this.watching) return;
+    this.watching = watching;
+    this.actions.watching(watching);
+  }
+
+  /** Into the panel: the leave-a-message form while it is offered, else the chat input. */
+  private focusFirst(): void {
+    if (this.leave.showsForm) this.leave.focus();
+    else this.input.focus();
   }
 
   private autoGrow(): void {

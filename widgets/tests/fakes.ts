@@ -1,7 +1,7 @@
 /** Test doubles: in-memory Web Storage, a scripted socket link and a recording view. */
 import type { ChatView, ConnectionStatus, Link } from "../src/client";
 import type { OutboxItem } from "../src/outbox";
-import type { Conversation, ErrorBody, Message } from "../src/protocol";
+import type { Conversation, ErrorBody, Message, QueueEvent } from "../src/protocol";
 import { namespacedStore, type KeyValueStore } from "../src/storage";
 
 export function memoryStore(backing = new Map<string, string>()): KeyValueStore {
@@ -66,7 +66,12 @@ export class RecordingView implements ChatView {
   readonly statuses: ConnectionStatus[] = [];
   conversation: Conversation | null = null;
   typing = false;
+  typingName: string | undefined;
   cleared = 0;
+  readonly queues: (QueueEvent | null)[] = [];
+  readonly seen: { conversationId: string; seq: number }[] = [];
+  /** The leave-a-message calls in order: "offer", "withdraw", "left <email>", "refused <code> <fields>". */
+  readonly leave: string[] = [];
 
   showMessage(message: Message): void {
     this.shown.push(message);
@@ -89,8 +94,24 @@ export class RecordingView implements ChatView {
   setConversation(conversation: Conversation): void {
     this.conversation = conversation;
   }
-  setTyping(typing: boolean): void {
+  setTyping(typing: boolean, name?: string): void {
     this.typing = typing;
+    this.typingName = name;
+  }
+  setQueue(queue: QueueEvent | null): void {
+    this.queues.push(queue);
+  }
+  offerLeaveMessage(offer: boolean): void {
+    this.leave.push(offer ? "offer" : "withdraw");
+  }
+  leftMessage(email: string): void {
+    this.leave.push(`left ${email}`);
+  }
+  leaveMessageRefused(error: ErrorBody): void {
+    this.leave.push(`refused ${error.code} ${(error.fields ?? []).join(",")}`.trim());
+  }
+  markSeen(conversationId: string, seq: number): void {
+    this.seen.push({ conversationId, seq });
   }
 
   /** Every server message the visitor can see, by seq. */
@@ -101,6 +122,11 @@ export class RecordingView implements ChatView {
 
 export function msg(seq: number, sender: Message["sender"], text: string, clientId: string | null = null, conversation = "conv-1"): Message {
   return { conversation_id: conversation, seq, sender, text, payload: null, client_id: clientId, created_at: "2026-11-24T10:00:00+00:00" };
+}
+
+/** A system message with a payload type (`no_agents`, `agent_joined`, ...). */
+export function systemMsg(seq: number, payload: Message["payload"], conversation = "conv-1"): Message {
+  return { ...msg(seq, "system", `(${String(payload?.type)})`, null, conversation), payload };
 }
 
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
