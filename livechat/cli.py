@@ -168,7 +168,7 @@ def cmd_up(args: argparse.Namespace) -> None:
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             base = settings.public_url or f"http://{settings.host}:{settings.port}"
-            print(f"\n  Chat server     {base}\n  Demo shop       {base}/demo\n  Health          {base}/health\n"
+            print(f"\n  Chat server     {base}\n  Demo shop       {base}/demo\n  Agent console   {base}/console\n  Health          {base}/health\n"
                   f"  Logs            {log_dir}/\n\n  Loading the bot (about 30 s)...", flush=True)
             await stack.wait_for_rasa(rasa_stack.rasa_url, process=rasa)
             print(f"  Bot ready ({model.name}). Open {base}/demo and ask: where is my order 1002?\n  Ctrl-C stops everything.", flush=True)

@@ -1,4 +1,5 @@
-// Bundle the widget into livechat/static/widget/ (served at /widget/) and enforce its size budget.
+// Bundle the widget into livechat/static/widget/ (served at /widget/) and enforce its size budget,
+// then the agent console into livechat/static/console/ (console/build.mjs, no budget).
 //
 // Usage: node build.mjs [--dev]   (--dev: not minified, with an inline source map)
 import { build } from "esbuild";
@@ -6,6 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { buildConsole } from "./console/build.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = join(here, "..", "livechat", "static", "widget");
@@ -39,4 +41,6 @@ for (const name of INITIAL_FILES) {
 }
 const verdict = total <= BUDGET_GZIP_BYTES ? "within" : "OVER";
 console.log(`loaded before the chat is opened: ${(total / 1024).toFixed(1)} KB gzipped (${verdict} the ${BUDGET_GZIP_BYTES / 1024} KB budget)`);
+
+await buildConsole({ dev });
 if (total > BUDGET_GZIP_BYTES) process.exit(1);
