@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         description="Comma-separated origins allowed to open the widget socket and call the visitor API; * allows any.",
     )
     max_message_chars: int = Field(2000, description="Longest visitor message accepted.")
+    require_consent: bool = Field(
+        False, description="The site requires consent before tracking: page and cart events of visitors who did not grant it are not stored."
+    )
     rasa_url: str = Field("http://127.0.0.1:5005", description="Base URL of the Rasa server.")
     rasa_webhook_path: str = Field("/webhooks/rest/webhook", description="Path of Rasa's REST channel webhook.")
     rasa_timeout_s: float = Field(8.0, description="How long a bot turn may take before the visitor is told and the chat is queued for a person.")

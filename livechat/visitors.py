@@ -138,6 +138,7 @@ def conversation_to_wire(conv: Conversation, *, agent_name: str | None = None) -
         "offline": conv.offline_at is not None,
         "visitor_read_seq": conv.visitor_read_seq,
         "agent_read_seq": conv.agent_read_seq,
+        "csat": conv.csat_rating,
     }
 
 

@@ -94,6 +94,24 @@ class Visitor(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The latest consent decisions (None: not asked yet); the history is in `consents`.
+    consent_tracking: Mapped[bool | None] = mapped_column(Boolean)
+    consent_identification: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Consent(Base):
+    """A consent decision as given: purpose, granted or withdrawn, when, under which notice, from where."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    visitor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    purpose: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    notice_version: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Conversation(Base):
@@ -122,6 +140,9 @@ class Conversation(Base):
     # Read receipts: the highest seq each side has seen.
     visitor_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The visitor's satisfaction rating (1-5) after the conversation closed.
+    csat_rating: Mapped[int | None] = mapped_column(Integer)
+    csat_comment: Mapped[str | None] = mapped_column(Text)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

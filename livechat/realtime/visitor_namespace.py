@@ -17,6 +17,7 @@ from livechat.text_input import parse
 from livechat.tokens import read_visitor_token
 from livechat.conversations import latest_conversation
 from livechat.db.models import ConversationState
+from livechat import visitor_privacy as privacy
 from livechat.offline_messages import LeaveMessageIn, leave_message
 from livechat.visitors import MessageIn, ReadIn, SyncIn, post_visitor_message, read_by_visitor, sync
 
@@ -83,3 +84,32 @@ class VisitorNamespace(socketio.AsyncNamespace):
         async with self._services.transaction() as tx:
             message, _created = await leave_message(tx, visitor_id, request, self._services.settings)
         return {"message": message_to_wire(message)}
+
+    @acked
+    async def on_consent(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(privacy.ConsentIn, data)
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.transaction() as tx:
+            return {"consent": await privacy.give_consent(tx, visitor_id, request)}
+
+    @acked
+    async def on_track(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(privacy.TrackIn, data)
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.transaction() as tx:
+            return {"stored": await privacy.track(tx, visitor_id, request, self._services.settings)}
+
+    @acked
+    async def on_identify(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(privacy.IdentifyIn, data)
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.transaction() as tx:
+            return {"customer_id": str(await privacy.identify(tx, visitor_id, request))}
+
+    @acked
+    async def on_csat(self, sid: str, data: Any) -> dict[str, Any]:
+        request = parse(privacy.CsatIn, data)
+        visitor_id = await self._visitor_id(sid)
+        async with self._services.transaction() as tx:
+            await privacy.rate_conversation(tx, visitor_id, request)
+        return {}
