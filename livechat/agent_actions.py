@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from livechat.agent_auth import Principal
-from livechat.db.models import Agent, Conversation, ConversationState as S, Message, SenderKind
+from livechat.db.models import Agent, Conversation, ConversationState as S, Message
 from livechat.db.types import utcnow
 from livechat.errors import Forbidden, NotFound, Unauthorized
 from livechat.handoff import RESOLUTION_PATTERN, do_assign, do_close, do_handback, do_queue
-from livechat.messages import append_message, find_by_client_id, lock_conversation
+from livechat.messages import lock_conversation
 from livechat.permissions import check_can_act, check_can_claim, check_can_view, check_role
 from livechat.read_receipts import mark_read
-from livechat.settings import Settings
-from livechat.text_input import clean_text
 from livechat.transaction import Tx
 
 TEAM_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
@@ -88,21 +87,18 @@ async def claim(tx: Tx, principal: Principal, request: ConversationRef) -> Conve
     return conv
 
 
-async def post_agent_message(tx: Tx, principal: Principal, request: AgentMessageIn, settings: Settings) -> tuple[Message, bool]:
-    text = clean_text(request.text, max_chars=settings.max_message_chars)
-    conv = await _locked(tx, request.conversation_id)
-    existing = await find_by_client_id(tx.session, conv.id, request.client_id)
-    if existing is not None:
-        return existing, False
-    check_can_act(principal, conv)
-    message = await append_message(
-        tx, conv, SenderKind.AGENT, text=text, sender_id=str(principal.agent_id), client_id=request.client_id
-    )
+def agent_may_write(principal: Principal) -> Callable[[Conversation], None]:
+    """The message writer's check for an agent's message: their own assigned chat (supervisors: any)."""
+    def check(conv: Conversation) -> None:
+        check_can_act(principal, conv)
+    return check
+
+
+def after_agent_message(tx: Tx, conv: Conversation, message: Message) -> None:
     if conv.first_agent_reply_at is None:
         conv.first_agent_reply_at = utcnow()
     # Writing a reply means having read everything before it.
     mark_read(tx, conv, reader="agent", seq=message.seq)
-    return message, True
 
 
 async def transfer(tx: Tx, principal: Principal, request: TransferIn) -> Conversation:

@@ -16,6 +16,7 @@ from livechat.api.errors import error_middleware
 from livechat.bot_bridge import BotBridge
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.dispatch import Dispatcher
+from livechat.message_writer import MessageWriter
 from livechat.presence import MemoryPresence, RedisPresence
 from livechat.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from livechat.realtime.agent_namespace import AgentNamespace
@@ -58,8 +59,9 @@ def create_app(settings: Settings) -> web.Application:
     if redis is not None:
         app[REDIS] = redis
     sio.attach(app)
-    sio.register_namespace(VisitorNamespace(services, broadcaster))
-    sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher))
+    writer = MessageWriter(services)
+    sio.register_namespace(VisitorNamespace(services, broadcaster, writer))
+    sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
     for module in (visitor_session, agent_session, agent_data, bot_data, health, pages):
         module.add_routes(app)
 
@@ -93,9 +95,11 @@ def create_app(settings: Settings) -> web.Application:
             await bridge.close()
 
     async def router(app: web.Application) -> AsyncIterator[None]:
+        writer.start()
         dispatcher.start()
         yield
         await dispatcher.close()
+        await writer.close()
 
     app.cleanup_ctx.extend([database, redis_client, bot, router])
     return app

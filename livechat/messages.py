@@ -42,8 +42,12 @@ async def append_message(
     payload: dict[str, Any] | None = None,
     sender_id: str | None = None,
     client_id: str | None = None,
+    flush: bool = True,
 ) -> Message:
-    """Append a message to a conversation locked by this transaction; announced after commit."""
+    """Append a message to a conversation locked by this transaction; announced after commit.
+
+    flush=False leaves the INSERT to the transaction's next flush (the message writer batches them).
+    """
     conv.last_seq += 1
     conv.updated_at = utcnow()
     message = Message(
@@ -56,7 +60,8 @@ async def append_message(
         payload=payload,
     )
     tx.session.add(message)
-    await tx.session.flush()
+    if flush:
+        await tx.session.flush()
     record(
         tx,
         "message.created",

@@ -17,6 +17,7 @@ from livechat.db.types import utcnow
 from livechat.errors import Forbidden, Unauthorized
 from livechat.interaction_log import record
 from livechat.messages import append_message, find_by_client_id, lock_conversation, message_to_wire, messages_after
+from livechat.message_writer import NotOnFastPath
 from livechat.read_receipts import mark_read
 from livechat.settings import Settings
 from livechat.text_input import clean_text
@@ -105,6 +106,17 @@ async def post_visitor_message(tx: Tx, visitor_id: uuid.UUID, request: MessageIn
         tx, conv, SenderKind.VISITOR, text=text, payload=payload, sender_id=str(visitor_id), client_id=request.client_id
     )
     return message, True
+
+
+def visitor_may_write(visitor_id: uuid.UUID):
+    """The message writer's check for a visitor's message in a known conversation."""
+
+    def check(conv: Conversation) -> None:
+        if conv.visitor_id != visitor_id:
+            raise Forbidden("That conversation is not yours.")
+        if conv.state is ConversationState.CLOSED:
+            raise NotOnFastPath("a closed conversation reopens through the full operation")
+    return check
 
 
 async def sync(session: AsyncSession, visitor_id: uuid.UUID, request: SyncIn) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from livechat import agent_actions as actions
 from livechat.agent_auth import Principal, authenticate, session_is_open
-from livechat.db.models import Agent, AgentRole
+from livechat.db.models import Agent, AgentRole, SenderKind
 from livechat.errors import Forbidden, InvalidInput, Unauthorized
+from livechat.message_writer import MessageWriter, NotOnFastPath
 from livechat.messages import message_to_wire, messages_after
 from livechat.presence import Presence, Status
 from livechat.realtime.acks import acked
@@ -28,7 +29,7 @@ from livechat.realtime.server import (
 )
 from livechat.services import Services
 from livechat.summaries import one_summary
-from livechat.text_input import parse
+from livechat.text_input import clean_text, parse
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,9 @@ class TokenIn(BaseModel):
 
 
 class AgentNamespace(socketio.AsyncNamespace):
-    def __init__(self, services: Services, presence: Presence, broadcaster, dispatcher) -> None:
+    def __init__(self, services: Services, presence: Presence, broadcaster, dispatcher, writer: MessageWriter) -> None:
         super().__init__(AGENT_NAMESPACE)
+        self._writer = writer
         self._services = services
         self._presence = presence
         self._broadcaster = broadcaster
@@ -154,9 +156,15 @@ class AgentNamespace(socketio.AsyncNamespace):
     @acked
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         request = parse(actions.AgentMessageIn, data)
+        text = clean_text(request.text, max_chars=self._services.settings.max_message_chars)
         principal = await self._principal(sid)
-        async with self._services.transaction() as tx:
-            message, _created = await actions.post_agent_message(tx, principal, request, self._services.settings)
+        try:
+            message, _created = await self._writer.append(
+                request.conversation_id, SenderKind.AGENT, text=text, client_id=request.client_id,
+                sender_id=str(principal.agent_id), check=actions.agent_may_write(principal), after=actions.after_agent_message,
+            )
+        except NotOnFastPath:
+            raise Forbidden("That conversation is handled by someone else.") from None
         return {"message": message_to_wire(message)}
 
     @acked

@@ -8,27 +8,29 @@ from typing import Any
 
 import socketio
 
+from livechat import visitor_privacy as privacy
+from livechat.conversations import latest_conversation
+from livechat.db.models import ConversationState, SenderKind
 from livechat.errors import InvalidInput, Unauthorized
+from livechat.message_writer import MessageWriter, NotOnFastPath
 from livechat.messages import message_to_wire
+from livechat.offline_messages import LeaveMessageIn, leave_message
 from livechat.realtime.acks import acked
 from livechat.realtime.server import VISITOR_NAMESPACE, visitor_room
 from livechat.services import Services
-from livechat.text_input import parse
+from livechat.text_input import clean_text, parse
 from livechat.tokens import read_visitor_token
-from livechat.conversations import latest_conversation
-from livechat.db.models import ConversationState
-from livechat import visitor_privacy as privacy
-from livechat.offline_messages import LeaveMessageIn, leave_message
-from livechat.visitors import MessageIn, ReadIn, SyncIn, post_visitor_message, read_by_visitor, sync
+from livechat.visitors import MessageIn, ReadIn, SyncIn, post_visitor_message, read_by_visitor, sync, visitor_may_write
 
 log = logging.getLogger(__name__)
 
 
 class VisitorNamespace(socketio.AsyncNamespace):
-    def __init__(self, services: Services, broadcaster) -> None:
+    def __init__(self, services: Services, broadcaster, writer: MessageWriter) -> None:
         super().__init__(VISITOR_NAMESPACE)
         self._services = services
         self._broadcaster = broadcaster
+        self._writer = writer
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -47,15 +49,35 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def on_sync(self, sid: str, data: Any) -> dict[str, Any]:
         request = parse(SyncIn, data if data is not None else {})
         visitor_id = await self._visitor_id(sid)
-        async with self._services.sessions() as session:
-            return await sync(session, visitor_id, request)
+        async with self._services.sessions() as db:
+            result = await sync(db, visitor_id, request)
+        if result["conversation"] is not None:
+            session = await self.get_session(sid)
+            await self.save_session(sid, {**session, "conversation_id": result["conversation"]["id"]})
+        return result
 
     @acked
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         request = parse(MessageIn, data)
         visitor_id = await self._visitor_id(sid)
-        async with self._services.transaction() as tx:
-            message, _created = await post_visitor_message(tx, visitor_id, request, self._services.settings)
+        session = await self.get_session(sid)
+        known = request.conversation_id or (uuid.UUID(session["conversation_id"]) if session.get("conversation_id") else None)
+        message = None
+        if known is not None and not request.quick_reply:
+            # The common case, a message in the conversation this socket already knows: batched with others.
+            text = clean_text(request.text, max_chars=self._services.settings.max_message_chars)
+            try:
+                message, _created = await self._writer.append(
+                    known, SenderKind.VISITOR, text=text, client_id=request.client_id, sender_id=str(visitor_id),
+                    check=visitor_may_write(visitor_id),
+                )
+            except NotOnFastPath:
+                message = None
+        if message is None:
+            async with self._services.transaction() as tx:
+                message, _created = await post_visitor_message(tx, visitor_id, request, self._services.settings)
+        if session.get("conversation_id") != str(message.conversation_id):
+            await self.save_session(sid, {**session, "conversation_id": str(message.conversation_id)})
         return {"message": message_to_wire(message)}
 
     @acked
