@@ -90,6 +90,7 @@ export class ChatClient implements TransportListener {
   private readonly history = new History();
   private readonly pendingIds = new Set<string>();
   private readonly listeners = new Set<MessageListener>();
+  private readonly connectListeners = new Set<() => void>();
   private link: Link | null = null;
   private token: string | null = null;
   private started = false;
@@ -133,6 +134,21 @@ export class ChatClient implements TransportListener {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called on every (re)connection, before the history is synced: for tracking and the like. */
+  onConnected(listener: () => void): () => void {
+    this.connectListeners.add(listener);
+    return () => this.connectListeners.delete(listener);
+  }
+
+  get isConnected(): boolean {
+    return this.link?.connected === true;
+  }
+
+  /** Emit another event on the visitor's socket; rejects when not connected or without an ack in time. */
+  request<T>(event: string, payload: object, timeoutMs = ACK_TIMEOUT_MS): Promise<T> {
+    return this.link ? this.link.request<T>(event, payload, timeoutMs) : Promise.reject(new Error("not connected"));
+  }
+
   /** Queue a message; it is persisted before anything is sent. */
   send(text: string, quickReply?: string): void {
     const trimmed = text.trim();
@@ -167,6 +183,7 @@ export class ChatClient implements TransportListener {
 
   connected(): void {
     this.refusals = 0;
+    for (const listener of this.connectListeners) listener();
     // Missed messages first, then the outbox, so the visitor's retries land after them.
     void this.sync().then((upToDate) => {
       if (!upToDate || !this.link?.connected) return;

@@ -1,9 +1,9 @@
-/** User-interface strings. Message texts come from the server in the conversation's language. */
+/**
+ * The panel's strings (they load with widget-panel.js; the launcher's are in language.ts).
+ * Message texts come from the server in the conversation's language.
+ */
 
 export interface Strings {
-  openChat: string;
-  openChatUnread: string;
-  closeChat: string;
   title: string;
   greeting: string;
   inputLabel: string;
@@ -45,12 +45,33 @@ export interface Strings {
   invalidEmail: string;
   emptyMessage: string;
   leaveFailed: string;
+  /** The header's toggle button (aria-pressed says whether it is on). */
+  sound: string;
+  /** The privacy notice's region name. */
+  privacy: string;
+  notice: string;
+  privacyLink: string;
+  allow: string;
+  decline: string;
+  viewProduct: string;
+  inStock: string;
+  outOfStock: string;
+  copyCode: string;
+  copied: string;
+  copyFailed: string;
+  /** {date} is the offer's last day. */
+  validUntil: string;
+  csatTitle: string;
+  /** The five rating choices, 1 to 5. */
+  stars: [string, string, string, string, string];
+  comment: string;
+  sendRating: string;
+  csatThanks: string;
+  chooseRating: string;
+  csatFailed: string;
 }
 
 const en: Strings = {
-  openChat: "Open chat",
-  openChatUnread: "Open chat, new messages",
-  closeChat: "Close chat",
   title: "Chat with us",
   greeting: "Hi! How can we help you today?",
   inputLabel: "Your message",
@@ -83,12 +104,29 @@ const en: Strings = {
   invalidEmail: "Please enter a valid email address.",
   emptyMessage: "Please write a message.",
   leaveFailed: "Your message could not be sent. Please try again.",
+  sound: "Sound notifications",
+  privacy: "Privacy",
+  notice: "We use your chat and page visits to help you shop and to improve our service.",
+  privacyLink: "Privacy policy",
+  allow: "Allow",
+  decline: "No thanks",
+  viewProduct: "View product",
+  inStock: "In stock",
+  outOfStock: "Out of stock",
+  copyCode: "Copy code",
+  copied: "Code copied",
+  copyFailed: "Couldn't copy. Please select the code and copy it yourself.",
+  validUntil: "Valid until {date}",
+  csatTitle: "How did we do?",
+  stars: ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"],
+  comment: "Comment",
+  sendRating: "Send rating",
+  csatThanks: "Thanks for your feedback!",
+  chooseRating: "Please choose a rating.",
+  csatFailed: "Your rating could not be sent. Please try again.",
 };
 
 const pl: Strings = {
-  openChat: "Otwórz czat",
-  openChatUnread: "Otwórz czat, nowe wiadomości",
-  closeChat: "Zamknij czat",
   title: "Porozmawiaj z nami",
   greeting: "Dzień dobry! W czym możemy pomóc?",
   inputLabel: "Twoja wiadomość",
@@ -121,12 +159,29 @@ const pl: Strings = {
   invalidEmail: "Podaj poprawny adres e-mail.",
   emptyMessage: "Napisz wiadomość.",
   leaveFailed: "Nie udało się wysłać wiadomości. Spróbuj ponownie.",
+  sound: "Powiadomienia dźwiękowe",
+  privacy: "Prywatność",
+  notice: "Wykorzystujemy Twój czat i odwiedzane strony, aby pomagać Ci w zakupach i ulepszać naszą obsługę.",
+  privacyLink: "Polityka prywatności",
+  allow: "Zezwól",
+  decline: "Nie, dziękuję",
+  viewProduct: "Zobacz produkt",
+  inStock: "Dostępny",
+  outOfStock: "Niedostępny",
+  copyCode: "Kopiuj kod",
+  copied: "Skopiowano kod",
+  copyFailed: "Nie udało się skopiować. Zaznacz kod i skopiuj go samodzielnie.",
+  validUntil: "Ważne do {date}",
+  csatTitle: "Jak nam poszło?",
+  stars: ["1 gwiazdka", "2 gwiazdki", "3 gwiazdki", "4 gwiazdki", "5 gwiazdek"],
+  comment: "Komentarz",
+  sendRating: "Wyślij ocenę",
+  csatThanks: "Dziękujemy za opinię!",
+  chooseRating: "Wybierz ocenę.",
+  csatFailed: "Nie udało się wysłać oceny. Spróbuj ponownie.",
 };
 
 const es: Strings = {
-  openChat: "Abrir chat",
-  openChatUnread: "Abrir chat, mensajes nuevos",
-  closeChat: "Cerrar chat",
   title: "Chatea con nosotros",
   greeting: "¡Hola! ¿En qué podemos ayudarte?",
   inputLabel: "Tu mensaje",
@@ -159,12 +214,29 @@ const es: Strings = {
   invalidEmail: "Introduce un correo electrónico válido.",
   emptyMessage: "Escribe un mensaje.",
   leaveFailed: "No se pudo enviar el mensaje. Inténtalo de nuevo.",
+  sound: "Avisos sonoros",
+  privacy: "Privacidad",
+  notice: "Usamos tu chat y las páginas que visitas para ayudarte con tus compras y mejorar nuestro servicio.",
+  privacyLink: "Política de privacidad",
+  allow: "Permitir",
+  decline: "No, gracias",
+  viewProduct: "Ver producto",
+  inStock: "Disponible",
+  outOfStock: "Agotado",
+  copyCode: "Copiar código",
+  copied: "Código copiado",
+  copyFailed: "No se pudo copiar. Selecciona el código y cópialo manualmente.",
+  validUntil: "Válido hasta el {date}",
+  csatTitle: "¿Qué tal te hemos atendido?",
+  stars: ["1 estrella", "2 estrellas", "3 estrellas", "4 estrellas", "5 estrellas"],
+  comment: "Comentario",
+  sendRating: "Enviar valoración",
+  csatThanks: "¡Gracias por tu opinión!",
+  chooseRating: "Elige una valoración.",
+  csatFailed: "No se pudo enviar tu valoración. Inténtalo de nuevo.",
 };
 
 const ru: Strings = {
-  openChat: "Открыть чат",
-  openChatUnread: "Открыть чат, новые сообщения",
-  closeChat: "Закрыть чат",
   title: "Напишите нам",
   greeting: "Здравствуйте! Чем мы можем помочь?",
   inputLabel: "Ваше сообщение",
@@ -197,12 +269,29 @@ const ru: Strings = {
   invalidEmail: "Введите корректный адрес электронной почты.",
   emptyMessage: "Напишите сообщение.",
   leaveFailed: "Не удалось отправить сообщение. Попробуйте ещё раз.",
+  sound: "Звуковые уведомления",
+  privacy: "Конфиденциальность",
+  notice: "Мы используем ваш чат и посещённые страницы, чтобы помогать вам с покупками и улучшать наш сервис.",
+  privacyLink: "Политика конфиденциальности",
+  allow: "Разрешить",
+  decline: "Нет, спасибо",
+  viewProduct: "Посмотреть товар",
+  inStock: "В наличии",
+  outOfStock: "Нет в наличии",
+  copyCode: "Скопировать код",
+  copied: "Код скопирован",
+  copyFailed: "Не удалось скопировать. Выделите код и скопируйте его вручную.",
+  validUntil: "Действует до {date}",
+  csatTitle: "Как мы справились?",
+  stars: ["1 звезда", "2 звезды", "3 звезды", "4 звезды", "5 звёзд"],
+  comment: "Комментарий",
+  sendRating: "Отправить оценку",
+  csatThanks: "Спасибо за отзыв!",
+  chooseRating: "Выберите оценку.",
+  csatFailed: "Не удалось отправить оценку. Попробуйте ещё раз.",
 };
 
 const ar: Strings = {
-  openChat: "فتح الدردشة",
-  openChatUnread: "فتح الدردشة، رسائل جديدة",
-  closeChat: "إغلاق الدردشة",
   title: "تحدث معنا",
   greeting: "مرحبًا! كيف يمكننا مساعدتك اليوم؟",
   inputLabel: "رسالتك",
@@ -237,12 +326,29 @@ const ar: Strings = {
   invalidEmail: "يُرجى إدخال بريد إلكتروني صالح.",
   emptyMessage: "يُرجى كتابة رسالة.",
   leaveFailed: "تعذّر إرسال الرسالة. يُرجى المحاولة مرة أخرى.",
+  sound: "التنبيهات الصوتية",
+  privacy: "الخصوصية",
+  notice: "نستخدم محادثتك والصفحات التي تزورها لمساعدتك في التسوق ولتحسين خدمتنا.",
+  privacyLink: "سياسة الخصوصية",
+  allow: "السماح",
+  decline: "لا، شكرًا",
+  viewProduct: "عرض المنتج",
+  inStock: "متوفر",
+  outOfStock: "غير متوفر",
+  copyCode: "نسخ الرمز",
+  copied: "تم نسخ الرمز",
+  copyFailed: "تعذّر النسخ. يُرجى تحديد الرمز ونسخه بنفسك.",
+  validUntil: "صالح حتى {date}",
+  csatTitle: "كيف كانت خدمتنا؟",
+  stars: ["نجمة واحدة", "نجمتان", "٣ نجوم", "٤ نجوم", "٥ نجوم"],
+  comment: "تعليق",
+  sendRating: "إرسال التقييم",
+  csatThanks: "شكرًا على ملاحظاتك!",
+  chooseRating: "يُرجى اختيار تقييم.",
+  csatFailed: "تعذّر إرسال تقييمك. يُرجى المحاولة مرة أخرى.",
 };
 
 const fa: Strings = {
-  openChat: "باز کردن گفتگو",
-  openChatUnread: "باز کردن گفتگو، پیام‌های جدید",
-  closeChat: "بستن گفتگو",
   title: "با ما گفتگو کنید",
   greeting: "سلام! چطور می‌توانیم کمکتان کنیم؟",
   inputLabel: "پیام شما",
@@ -275,21 +381,30 @@ const fa: Strings = {
   invalidEmail: "لطفاً یک نشانی ایمیل معتبر وارد کنید.",
   emptyMessage: "لطفاً پیامی بنویسید.",
   leaveFailed: "پیام ارسال نشد. لطفاً دوباره تلاش کنید.",
+  sound: "اعلان صوتی",
+  privacy: "حریم خصوصی",
+  notice: "ما از گفتگوی شما و صفحه‌هایی که بازدید می‌کنید استفاده می‌کنیم تا در خرید به شما کمک کنیم و خدماتمان را بهتر کنیم.",
+  privacyLink: "سیاست حفظ حریم خصوصی",
+  allow: "اجازه می‌دهم",
+  decline: "نه، ممنون",
+  viewProduct: "مشاهده محصول",
+  inStock: "موجود",
+  outOfStock: "ناموجود",
+  copyCode: "کپی کد",
+  copied: "کد کپی شد",
+  copyFailed: "کپی نشد. لطفاً کد را انتخاب کنید و خودتان کپی کنید.",
+  validUntil: "معتبر تا {date}",
+  csatTitle: "عملکرد ما چطور بود؟",
+  stars: ["۱ ستاره", "۲ ستاره", "۳ ستاره", "۴ ستاره", "۵ ستاره"],
+  comment: "نظر",
+  sendRating: "ارسال امتیاز",
+  csatThanks: "از بازخورد شما متشکریم!",
+  chooseRating: "لطفاً یک امتیاز انتخاب کنید.",
+  csatFailed: "امتیاز شما ارسال نشد. لطفاً دوباره تلاش کنید.",
 };
 
 const TABLE: Record<string, Strings> = { en, pl, es, ru, ar, fa };
-const RTL = new Set(["ar", "fa"]);
-
-/** "es-MX" → "es"; anything unusable → "en". */
-export function baseLanguage(tag: string | null | undefined): string {
-  const base = (tag ?? "").trim().toLowerCase().split(/[-_]/)[0];
-  return /^[a-z]{2,3}$/.test(base) ? base : "en";
-}
 
 export function stringsFor(language: string): Strings {
   return TABLE[language] ?? en;
-}
-
-export function directionFor(language: string): "rtl" | "ltr" {
-  return RTL.has(language) && language in TABLE ? "rtl" : "ltr";
 }

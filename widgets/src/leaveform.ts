@@ -3,7 +3,7 @@ import { fill } from "./handoff";
 import type { Strings } from "./i18n";
 import { describeLeaveError, LEAVE_MESSAGE_MAX_CHARS } from "./leave";
 import type { ErrorBody } from "./protocol";
-import { el, setFilled } from "./render";
+import { el, setFilled } from "./dom";
 
 export type LeaveSubmit = (email: string, text: string) => void;
 

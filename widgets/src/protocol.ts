@@ -23,7 +23,32 @@ export type Payload =
   | { type: "queued" }
   | { type: "no_agents" }
   | { type: "bot_back" }
-  | { type: "closed"; resolution: string };
+  | { type: "closed"; resolution: string }
+  | ProductCard
+  | OfferCard;
+
+/** A product the bot or an agent recommends. */
+export interface ProductCard {
+  type: "product";
+  sku: string;
+  name: string;
+  price_cents: number;
+  currency: string;
+  url: string;
+  image_url?: string;
+  in_stock: boolean;
+}
+
+/** A discount or other offer, with its code and call to action. */
+export interface OfferCard {
+  type: "offer";
+  offer_id: string;
+  title: string;
+  text: string;
+  code?: string;
+  cta?: { label: string; url: string };
+  expires_at?: string;
+}
 
 export interface Message {
   conversation_id: string;
@@ -46,6 +71,8 @@ export interface Conversation {
   /** How far the visitor and the agent have read, so receipts survive reloads and missed events. */
   visitor_read_seq?: number;
   agent_read_seq?: number;
+  /** The visitor's rating (1..5) once given, null while not rated; absent from older servers. */
+  csat?: number | null;
 }
 
 export interface TypingEvent {
@@ -83,6 +110,11 @@ export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 export type SyncAck = Ack<{ conversation: Conversation | null; messages: Message[] }>;
 export type MessageAck = Ack<{ message: Message }>;
 export type LeaveMessageAck = Ack<{ message: Message }>;
+export type ConsentDecisions = { tracking: boolean | null; identification: boolean | null };
+export type ConsentAck = Ack<{ consent: ConsentDecisions }>;
+export type TrackAck = Ack<{ stored: boolean }>;
+export type IdentifyAck = Ack<{ customer_id: string }>;
+export type CsatAck = Ack<object>;
 
 export interface SessionResponse {
   visitor_token: string;

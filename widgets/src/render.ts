@@ -2,39 +2,22 @@
  * The message log: builds one element per message, always from text nodes, and keeps
  * them in seq order with the visitor's unacknowledged messages at the end.
  */
-import type { Filled } from "./handoff";
+import { buildOfferCard, buildProductCard, offerView, productView, type OfferActions } from "./cards";
+import { httpUrl } from "./config";
+import { el } from "./dom";
+import type { Strings } from "./i18n";
 import type { OutboxItem } from "./outbox";
 import type { Message, Payload, QuickReplyButton, Sender } from "./protocol";
-import type { Strings } from "./i18n";
 
-export type QuickReplyHandler = (button: QuickReplyButton) => void;
+export interface ListActions {
+  quickReply(button: QuickReplyButton): void;
+  /** What an offer card of this message may do (report use, copy its code). */
+  offer(message: Message): OfferActions;
+}
 
 /** Follow new messages only if the visitor has not scrolled up to read older ones. */
 const STICK_TO_BOTTOM_PX = 80;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** Replace a node's content with a translated string whose value (a name, an address) is bidi-isolated. */
-export function setFilled(node: HTMLElement, filled: Filled): void {
-  node.replaceChildren(filled.before);
-  if (filled.value !== "") node.append(el("bdi", undefined, filled.value));
-  node.append(filled.after);
-}
-
-function isSafeImageUrl(url: unknown): url is string {
-  if (typeof url !== "string") return false;
-  try {
-    const { protocol } = new URL(url, location.href);
-    return protocol === "https:" || protocol === "http:";
-  } catch {
-    return false;
-  }
-}
 
 function senderLabel(sender: Sender, t: Strings): string {
   return { visitor: t.you, bot: t.bot, agent: t.agent, system: t.system }[sender] ?? t.system;
@@ -54,12 +37,13 @@ export class MessageList {
   constructor(
     readonly element: HTMLElement,
     private readonly t: Strings,
-    private readonly onQuickReply: QuickReplyHandler,
+    private readonly language: string,
+    private readonly actions: ListActions,
   ) {}
 
   /** Add a server message at its place by seq. Returns false if there is nothing to show. */
   addMessage(message: Message): boolean {
-    const node = this.build(message.sender, message.text, message.payload);
+    const node = this.build(message.sender, message.text, message.payload, message);
     if (!node) return false;
     const order = this.orderOf(message);
     node.dataset.seq = String(message.seq);
@@ -132,10 +116,11 @@ export class MessageList {
   }
 
   /** Run a change that adds content; keep the log scrolled to the end if it was there. */
-  follow(change: () => unknown, force = false): void {
+  follow<T>(change: () => T, force = false): T {
     const atEnd = this.distanceFromEnd() < STICK_TO_BOTTOM_PX;
-    change();
+    const result = change();
     if (force || atEnd) this.scrollToEnd();
+    return result;
   }
 
   private distanceFromEnd(): number {
@@ -169,15 +154,16 @@ export class MessageList {
     return rank * 1e9 + message.seq;
   }
 
-  private build(sender: Sender, text: string, payload: Payload | null): HTMLElement | null {
+  private build(sender: Sender, text: string, payload: Payload | null, message?: Message): HTMLElement | null {
     const hasText = typeof text === "string" && text.trim() !== "";
-    const image = payload?.type === "image" && isSafeImageUrl(payload.url) ? payload.url : null;
+    const card = message ? this.buildCard(message) : null;
+    const image = payload?.type === "image" ? httpUrl(payload.url, location.href) : null;
     const buttons =
       payload?.type === "buttons" && Array.isArray(payload.buttons)
         ? payload.buttons.filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
         : [];
     // `custom` payloads carry data for other clients; they are shown as their text only.
-    if (!hasText && !image && buttons.length === 0) return null;
+    if (!hasText && !image && !card && buttons.length === 0) return null;
 
     const node = el("div", `msg ${sender}`);
     // System messages say what happened (agent_joined, no_agents…): a hook for styles and tests.
@@ -204,8 +190,23 @@ export class MessageList {
       }, { once: true });
       node.appendChild(img);
     }
+    if (card) node.appendChild(card);
     if (buttons.length > 0) node.appendChild(this.buildReplies(buttons));
     return node;
+  }
+
+  /** A product or offer card; null for other payloads and for cards without what they need to show. */
+  private buildCard(message: Message): HTMLElement | null {
+    const payload = message.payload as Record<string, unknown> | null;
+    if (payload?.type === "product") {
+      const view = productView(payload, this.language);
+      return view && buildProductCard(view, this.t);
+    }
+    if (payload?.type === "offer") {
+      const view = offerView(payload, this.t, this.language);
+      return view && buildOfferCard(view, this.t, this.actions.offer(message));
+    }
+    return null;
   }
 
   private buildReplies(buttons: QuickReplyButton[]): HTMLElement {
@@ -218,7 +219,7 @@ export class MessageList {
         if (button.disabled) return;
         button.classList.add("chosen");
         this.disableGroup(group);
-        this.onQuickReply(b);
+        this.actions.quickReply(b);
       });
       group.appendChild(button);
     }

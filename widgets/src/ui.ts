@@ -1,28 +1,29 @@
-/** The launcher button and chat panel inside a shadow root; implements the client's ChatView. */
-import type { ChatView, ConnectionStatus } from "./client";
-import type { WidgetConfig } from "./config";
+/**
+ * The chat panel (in widget-panel.js): header, log, notices and forms, the input. It implements
+ * the client's ChatView; the launcher, which stays in widget.js, opens and closes it.
+ */
+import type { ConnectionStatus } from "./client";
+import { ConsentNotice } from "./consentnotice";
+import { CsatPrompt } from "./csat";
+import { CsatForm } from "./csatform";
+import { el, setFilled } from "./dom";
+import { isOffer } from "./events";
 import { fill, plain, queueText, subtitleFor } from "./handoff";
-import { directionFor, stringsFor, type Strings } from "./i18n";
+import { stringsFor, type Strings } from "./i18n";
+import { directionFor, launcherStrings } from "./language";
 import { LeaveForm } from "./leaveform";
+import { OfferReports } from "./offers";
 import type { OutboxItem } from "./outbox";
+import type { Panel, PanelHost } from "./panelhost";
+import { panelStyles } from "./panelstyles";
 import type { Conversation, ErrorBody, Message, QueueEvent, QuickReplyButton } from "./protocol";
-import { MessageList, setFilled } from "./render";
-import { stylesFor } from "./styles";
-
-export interface UiActions {
-  /** The visitor opened the panel (first time: time to start the session). */
-  opened(): void;
-  closed(): void;
-  send(text: string, quickReply?: string): void;
-  typed(): void;
-  /** The visitor starts or stops seeing the log (panel open and page visible). */
-  watching(watching: boolean): void;
-  leaveMessage(email: string, text: string): void;
-}
+import { copyText } from "./cards";
+import { MessageList } from "./render";
 
 const HANDOFF_PAYLOAD = "/human_handoff";
-const CHAT_ICON = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8.5L4 21.5V18a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z";
 const CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z";
+const SOUND_ICON = "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z";
+const MUTED_ICON = "M3 9v6h4l5 5V4L7 9H3zm13.6 3 2.9-2.9-1.4-1.4-2.9 2.9-2.9-2.9-1.4 1.4 2.9 2.9-2.9 2.9 1.4 1.4 2.9-2.9 2.9 2.9 1.4-1.4z";
 
 function icon(path: string): SVGSVGElement {
   const ns = "http://www.w3.org/2000/svg";
@@ -36,77 +37,46 @@ function icon(path: string): SVGSVGElement {
   return svg;
 }
 
-/** Constructable stylesheets are not blocked by a CSP without 'unsafe-inline'; <style> is the fallback. */
-function adoptStyles(shadow: ShadowRoot, css: string): void {
-  try {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-    shadow.adoptedStyleSheets = [sheet];
-  } catch {
-    const style = document.createElement("style");
-    style.textContent = css;
-    shadow.appendChild(style);
-  }
+function iconButton(label: string): HTMLButtonElement {
+  const button = el("button", "icon-button");
+  button.type = "button";
+  button.setAttribute("aria-label", label);
+  return button;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-export class ChatUi implements ChatView {
+export class ChatUi implements Panel {
   private readonly t: Strings;
   private readonly language: string;
   private readonly shadow: ShadowRoot;
-  private readonly launcher: HTMLButtonElement;
-  private readonly launcherIcon: HTMLElement;
-  private readonly badge: HTMLElement;
   private readonly panel: HTMLElement;
   private readonly status: HTMLElement;
   private readonly subtitle: HTMLElement;
   private readonly typingLine: HTMLElement;
+  private readonly soundButton: HTMLButtonElement;
+  private readonly notice: ConsentNotice;
   private readonly leave: LeaveForm;
+  private readonly csatForm: CsatForm;
+  private readonly csat: CsatPrompt;
+  private readonly offers: OfferReports;
   private readonly input: HTMLTextAreaElement;
   private readonly list: MessageList;
-  private isOpen = false;
-  private unread = 0;
   private connection: ConnectionStatus = "idle";
   private conversation: Conversation | null = null;
   private queue: QueueEvent | null = null;
-  private watching = false;
+  private isOpen = false;
+  readonly id: string;
 
-  constructor(config: WidgetConfig, private readonly actions: UiActions) {
+  constructor(private readonly host: PanelHost) {
+    const { config } = host;
     this.t = stringsFor(config.language);
     this.language = config.language;
+    this.shadow = host.shadow;
     const t = this.t;
-
-    const host = document.createElement("shopchat-widget");
-    // Set through the CSSOM (allowed by a strict style-src CSP) and inline, so the
-    // shop's stylesheet cannot restyle the host element itself.
-    host.style.setProperty("all", "initial");
-    host.style.setProperty("display", "contents");
-    const shadow = (this.shadow = host.attachShadow({ mode: "open" }));
-    adoptStyles(shadow, stylesFor(config));
-    const root = el("div", "root");
-    root.lang = config.language;
-    shadow.append(root);
-
+    host.addStyles(panelStyles(config, host.palette));
     const idBase = "shopchat-" + Math.random().toString(36).slice(2, 8);
-    this.launcher = el("button", "launcher");
-    this.launcher.type = "button";
-    this.launcher.setAttribute("aria-controls", `${idBase}-panel`);
-    this.launcherIcon = el("span", "");
-    this.launcherIcon.style.display = "contents";
-    this.badge = el("span", "badge");
-    this.badge.hidden = true;
-    this.badge.setAttribute("aria-hidden", "true");
-    this.launcher.append(this.launcherIcon, this.badge);
-    this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
 
     this.panel = el("div", "panel");
-    this.panel.id = `${idBase}-panel`;
+    this.panel.id = this.id = `${idBase}-panel`;
     this.panel.hidden = true;
     this.panel.dir = directionFor(config.language);
     this.panel.setAttribute("role", "dialog");
@@ -114,7 +84,7 @@ export class ChatUi implements ChatView {
     this.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
         e.stopPropagation();
-        this.close();
+        host.close();
       }
     });
 
@@ -122,35 +92,57 @@ export class ChatUi implements ChatView {
     const heading = el("div", "heading");
     this.subtitle = el("p", "subtitle", t.bot);
     heading.append(el("h2", "title", t.title), this.subtitle);
-    const closeButton = el("button", "icon-button");
-    closeButton.type = "button";
-    closeButton.setAttribute("aria-label", t.closeChat);
+    this.soundButton = iconButton(t.sound);
+    this.soundButton.classList.add("sound");
+    this.soundButton.addEventListener("click", () => {
+      host.sound.set(!host.sound.enabled);
+      this.renderSound();
+    });
+    const closeButton = iconButton(launcherStrings(config.language).closeChat);
     closeButton.appendChild(icon(CLOSE_ICON));
-    closeButton.addEventListener("click", () => this.close());
-    header.append(heading, closeButton);
+    closeButton.addEventListener("click", () => host.close());
+    header.append(heading, this.soundButton, closeButton);
 
     this.status = el("div", "status");
     this.status.setAttribute("role", "status");
     this.status.setAttribute("aria-live", "polite");
     this.status.hidden = true;
 
+    this.offers = new OfferReports(host.store, (event, props) => host.track(event, props));
     const log = el("div", "log");
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
     log.setAttribute("aria-label", t.title);
     log.tabIndex = 0;
     log.appendChild(el("div", "greeting", t.greeting));
-    this.list = new MessageList(log, t, (b: QuickReplyButton) => this.actions.send(b.title, b.payload));
+    this.list = new MessageList(log, t, config.language, {
+      quickReply: (b: QuickReplyButton) => host.send(b.title, b.payload),
+      offer: (message) => ({
+        used: () => isOffer(message.payload) && this.offers.usedOffer(message, message.payload.offer_id),
+        copy: copyText,
+      }),
+    });
 
     this.typingLine = el("div", "typing", t.typing);
     this.typingLine.hidden = true;
 
-    this.leave = new LeaveForm(t, idBase, (email, text) => this.actions.leaveMessage(email, text));
+    this.notice = new ConsentNotice(t, config.privacyUrl, (granted) => {
+      const hadFocus = this.notice.hasFocus();
+      host.consent.set("tracking", granted);
+      if (hadFocus) this.input.focus();
+    });
+    host.consent.onChange(() => this.notice.show(host.consent.needsNotice));
+    this.notice.show(host.consent.needsNotice);
+
+    this.leave = new LeaveForm(t, idBase, (email, text) => host.leaveMessage(email, text));
+    this.csatForm = new CsatForm(t, idBase, (rating, comment) => void this.csat.submit(rating, comment));
+    // It does not take focus when it appears: the visitor may be typing a message.
+    this.csat = new CsatPrompt((state, problem) => this.csatForm.render(state, problem), (event, payload) => host.request(event, payload));
 
     const footer = el("div", "footer");
     const handoff = el("button", "handoff", t.talkToPerson);
     handoff.type = "button";
-    handoff.addEventListener("click", () => this.actions.send(t.talkToPersonText, HANDOFF_PAYLOAD));
+    handoff.addEventListener("click", () => host.send(t.talkToPersonText, HANDOFF_PAYLOAD));
     const form = el("form", "form");
     const label = el("label", "sr-only", t.inputLabel);
     label.htmlFor = `${idBase}-input`;
@@ -167,7 +159,7 @@ export class ChatUi implements ChatView {
     });
     this.input.addEventListener("input", () => {
       this.autoGrow();
-      this.actions.typed();
+      host.typed();
     });
     const sendButton = el("button", "send", t.send);
     sendButton.type = "submit";
@@ -178,48 +170,39 @@ export class ChatUi implements ChatView {
       if (text.trim() === "") return;
       this.input.value = "";
       this.autoGrow();
-      this.actions.send(text);
+      host.send(text);
       this.input.focus();
     });
     footer.append(handoff, form);
 
-    this.panel.append(header, this.status, log, this.typingLine, this.leave.element, footer);
-    root.append(this.panel, this.launcher);
-    this.renderLauncher();
-    document.addEventListener("visibilitychange", () => this.renderWatching());
-    document.body.appendChild(host);
+    this.panel.append(header, this.status, log, this.typingLine, this.notice.element, this.leave.element, this.csatForm.element, footer);
+    host.root.prepend(this.panel);
+    this.renderSound();
   }
 
-  open(moveFocus = true): void {
-    if (this.isOpen) return;
+  show(moveFocus: boolean): void {
     this.isOpen = true;
     this.panel.hidden = false;
-    this.unread = 0;
-    this.renderLauncher();
+    this.renderSound();
     this.list.scrollToEnd();
     if (moveFocus) this.focusFirst();
-    this.actions.opened();
-    this.renderWatching();
   }
 
-  close(): void {
-    if (!this.isOpen) return;
+  hide(): void {
     this.isOpen = false;
     this.panel.hidden = true;
-    this.renderLauncher();
-    this.launcher.focus();
-    this.actions.closed();
-    this.renderWatching();
+  }
+
+  setWatching(watching: boolean): void {
+    this.offers.setWatching(watching);
   }
 
   // --- ChatView -----------------------------------------------------------------------
 
-  showMessage(message: Message, live: boolean): void {
-    this.list.follow(() => this.list.addMessage(message));
-    if (live && !this.isOpen && message.sender !== "visitor") {
-      this.unread += 1;
-      this.renderLauncher();
-    }
+  showMessage(message: Message): void {
+    this.csat.message(message);
+    const shown = this.list.follow(() => this.list.addMessage(message));
+    if (shown && isOffer(message.payload)) this.offers.rendered(message, message.payload.offer_id);
   }
 
   showPending(item: OutboxItem): void {
@@ -227,6 +210,7 @@ export class ChatUi implements ChatView {
   }
 
   markSent(clientId: string, message: Message): void {
+    this.csat.message(message);
     this.list.follow(() => this.list.markSent(clientId, message));
   }
 
@@ -249,6 +233,7 @@ export class ChatUi implements ChatView {
     if (conversation.state !== "queued") this.leave.reset();
     this.conversation = conversation;
     setFilled(this.subtitle, subtitleFor(conversation, this.t));
+    this.csat.conversation(conversation);
     this.renderStatus();
   }
 
@@ -296,20 +281,10 @@ export class ChatUi implements ChatView {
     this.status.hidden = text === "";
   }
 
-  private renderLauncher(): void {
-    const t = this.t;
-    this.launcher.setAttribute("aria-expanded", String(this.isOpen));
-    this.launcher.setAttribute("aria-label", this.isOpen ? t.closeChat : this.unread > 0 ? t.openChatUnread : t.openChat);
-    this.launcherIcon.replaceChildren(icon(this.isOpen ? CLOSE_ICON : CHAT_ICON));
-    this.badge.textContent = this.unread > 9 ? "9+" : String(this.unread);
-    this.badge.hidden = this.isOpen || this.unread === 0;
-  }
-
-  private renderWatching(): void {
-    const watching = this.isOpen && document.visibilityState === "visible";
-    if (watching === this.watching) return;
-    this.watching = watching;
-    this.actions.watching(watching);
+  private renderSound(): void {
+    const on = this.host.sound.enabled;
+    this.soundButton.setAttribute("aria-pressed", String(on));
+    this.soundButton.replaceChildren(icon(on ? SOUND_ICON : MUTED_ICON));
   }
 
   /** Into the panel: the leave-a-message form while it is offered, else the chat input. */

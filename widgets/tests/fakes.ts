@@ -4,13 +4,44 @@ import type { OutboxItem } from "../src/outbox";
 import type { Conversation, ErrorBody, Message, QueueEvent } from "../src/protocol";
 import { namespacedStore, type KeyValueStore } from "../src/storage";
 
-export function memoryStore(backing = new Map<string, string>()): KeyValueStore {
+export function memoryStore(backing = new Map<string, string>(), namespace = "test"): KeyValueStore {
   const storage = {
     getItem: (k: string) => backing.get(k) ?? null,
     setItem: (k: string, v: string) => void backing.set(k, v),
     removeItem: (k: string) => void backing.delete(k),
   } as unknown as Storage;
-  return namespacedStore(() => storage, "test");
+  return namespacedStore(() => storage, namespace);
+}
+
+/**
+ * The connection as tracking, consent and identification see it (the ChatClient in production):
+ * `start` opens the session, requests go to handlers by event name, or fail while offline.
+ */
+export class FakeChannel {
+  isConnected = false;
+  starts = 0;
+  readonly requests: { event: string; payload: Record<string, unknown> }[] = [];
+
+  constructor(public handlers: Record<string, Handler> = {}) {}
+
+  start(): void {
+    this.starts += 1;
+  }
+
+  async request<T>(event: string, payload: object): Promise<T> {
+    const p = payload as Record<string, unknown>;
+    this.requests.push({ event, payload: p });
+    if (!this.isConnected) throw new Error("not connected");
+    const handler = this.handlers[event];
+    if (!handler) throw new Error("operation has timed out");
+    const ack = await handler(p);
+    if (ack === NO_ACK) throw new Error("operation has timed out");
+    return ack as T;
+  }
+
+  events(name: string): Record<string, unknown>[] {
+    return this.requests.filter((r) => r.event === name).map((r) => r.payload);
+  }
 }
 
 export type Handler = (payload: Record<string, unknown>) => unknown;

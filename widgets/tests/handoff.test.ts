@@ -62,7 +62,12 @@ test("every language has every string, with its placeholders", () => {
     assert.notEqual(t, en, lang);
     for (const key of keys) {
       if (key === "minuteDisplay") continue;
-      const value = (t as unknown as Record<string, string>)[key];
+      const value = (t as unknown as Record<string, string | string[]>)[key];
+      if (Array.isArray(value)) {
+        assert.equal(value.length, (en as unknown as Record<string, string[]>)[key].length, `${lang}.${key}`);
+        assert.ok(value.every((v) => typeof v === "string" && v !== ""), `${lang}.${key}`);
+        continue;
+      }
       assert.equal(typeof value, "string", `${lang}.${key}`);
       for (const placeholder of (en as unknown as Record<string, string>)[key].match(/\{\w+\}/g) ?? []) {
         assert.ok(value.includes(placeholder), `${lang}.${key} lacks ${placeholder}`);

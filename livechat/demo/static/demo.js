@@ -23,6 +23,14 @@
     };
   }
 
+  // Page views and cart events go to the chat's customer profile through the widget's one global.
+  // The widget may load after this script, so each call looks it up when it happens.
+  function track(event, props) {
+    if (window.ShopChat && typeof window.ShopChat.track === "function") {
+      Promise.resolve(window.ShopChat.track(event, props)).catch(function () {});
+    }
+  }
+
   function readCart() {
     try {
       const value = JSON.parse(localStorage.getItem(CART_KEY) || "{}");
@@ -77,6 +85,7 @@
         const next = readCart();
         delete next[sku];
         writeCart(next);
+        track("cart_remove", { sku: sku });
         cartButton.focus();
       });
       li.append(name, lineTotal, qty, remove);
@@ -100,6 +109,7 @@
       const cart = readCart();
       cart[sku] = (cart[sku] || 0) + 1;
       writeCart(cart);
+      track("cart_add", { sku: sku, quantity: 1, price_cents: products[sku].priceCents });
       announcer.textContent = "Added " + products[sku].name + " to the cart.";
       button.textContent = "Added ✓";
       button.classList.add("added");
@@ -129,4 +139,8 @@
   });
 
   render(readCart());
+  // The widget registers window.ShopChat on DOMContentLoaded (its script is deferred).
+  window.addEventListener("load", function () {
+    track("page_view", { url: location.pathname + location.hash, title: document.title });
+  });
 })();
