@@ -131,6 +131,28 @@ def cmd_create_agent(args: argparse.Namespace) -> None:
     print(f"created {data.role.value} {data.email} ({agent_id})")
 
 
+def cmd_profiles(args: argparse.Namespace) -> None:
+    """Recompute every profile from the interaction log (after a change to how events are folded)."""
+    import time
+
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.profile_store import rebuild
+
+    settings = _settings(args)
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await rebuild(session)
+        finally:
+            await engine.dispose()
+
+    started = time.monotonic()
+    count = asyncio.run(run())
+    print(f"rebuilt {count} profiles from the interaction log in {time.monotonic() - started:.1f} s")
+
+
 def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -221,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--max-chats", type=int, default=5, help="chats at once (default 5)")
     agent.add_argument("--password", help="better: LIVECHAT_NEW_AGENT_PASSWORD or the prompt, which stay out of shell history")
     agent.set_defaults(func=cmd_create_agent)
+
+    profiles = sub.add_parser("profiles", help="customer profiles")
+    profiles.add_argument("action", choices=["rebuild"])
+    profiles.set_defaults(func=cmd_profiles)
 
     up = sub.add_parser("up", help="run the action server, Rasa and the chat server together")
     up.add_argument("--rasa-bin", required=True, help="the rasa executable of the Rasa 3.6 environment")

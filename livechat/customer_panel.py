@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livechat.db.models import Conversation, CustomerIdentity, Order, SegmentMembership, Visitor
+from livechat.db.models import Conversation, CustomerIdentity, Order, Profile, SegmentMembership, Visitor
+from livechat.db.types import utcnow
+from livechat.profile_state import summary
 
 PAST_LIMIT = 20
 
@@ -36,7 +38,9 @@ async def customer_panel(session: AsyncSession, conv: Conversation) -> dict[str,
         .order_by(Conversation.created_at.desc())
         .limit(PAST_LIMIT)
     )
+    profile = await session.get(Profile, customer_id or conv.visitor_id)
     return {
+        "profile": summary(profile.state, utcnow()) if profile else None,
         "visitor_id": str(conv.visitor_id),
         "customer_id": str(customer_id) if customer_id else None,
         "identity": {"email": identity.email, "name": identity.name, "phone": identity.phone} if identity else None,

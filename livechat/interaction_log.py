@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from livechat.db.models import InteractionEvent
+from livechat.db.types import utcnow
 from livechat.transaction import Tx
 
 
@@ -19,7 +20,9 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> InteractionEvent:
     event = InteractionEvent(
-        type=type_, visitor_id=visitor_id, customer_id=customer_id, conversation_id=conversation_id, data=data or {}
+        type=type_, visitor_id=visitor_id, customer_id=customer_id, conversation_id=conversation_id, data=data or {},
+        occurred_at=utcnow(),
     )
     tx.session.add(event)
+    tx.recorded.append(event)
     return event

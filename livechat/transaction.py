@@ -44,6 +44,8 @@ class Tx:
     session: AsyncSession
     events: list[DomainEvent] = field(default_factory=list)
     deferred_error: Exception | None = None
+    # Interaction events recorded in this transaction; folded into profiles just before commit.
+    recorded: list[Any] = field(default_factory=list)
 
     def emit(self, name: str, **data: Any) -> None:
         self.events.append(DomainEvent(name, data))
@@ -60,6 +62,10 @@ async def transaction(sessions: async_sessionmaker[AsyncSession], bus: EventBus)
         async with session.begin():
             tx = Tx(session)
             yield tx
+            if tx.recorded:
+                from livechat.profile_store import fold_recorded  # the store imports this module
+
+                await fold_recorded(tx)
     await bus.publish(tx.events)
     if tx.deferred_error is not None:
         raise tx.deferred_error

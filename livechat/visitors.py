@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,8 @@ from livechat.transaction import Tx
 
 # Quick replies a visitor may always send, whatever the bot offered last.
 ALWAYS_ALLOWED_QUICK_REPLIES = frozenset({"/human_handoff"})
+# A visitor back after this long starts a new visit.
+VISIT_GAP = timedelta(minutes=30)
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"
 
 
@@ -76,7 +78,10 @@ async def start_session(tx: Tx, request: SessionIn, settings: Settings) -> Visit
         tx.session.add(visitor)
         await tx.session.flush()
         record(tx, "visitor.created", visitor_id=visitor.id, data={"language": language})
+        record(tx, "visitor.session", visitor_id=visitor.id, data={"language": language})
     else:
+        if utcnow() - visitor.last_seen_at > VISIT_GAP:
+            record(tx, "visitor.session", visitor_id=visitor.id, data={"language": language})
         visitor.last_seen_at = utcnow()
         if language:
             visitor.language = language

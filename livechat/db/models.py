@@ -249,6 +249,20 @@ class InteractionEvent(Base):
     )
 
 
+class Profile(Base):
+    """A folded profile per subject: the customer if known, otherwise the pseudonymous visitor.
+
+    `state` is livechat.profile_state's monoid; it can be rebuilt from interaction_events exactly.
+    """
+
+    __tablename__ = "profiles"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class Product(Base):
     __tablename__ = "products"
 

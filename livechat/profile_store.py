@@ -1,0 +1,100 @@
+"""Keeping profiles current: every transaction folds the interaction events it recorded into their
+subjects' profiles before it commits; `rebuild` recomputes them all from the event log.
+
+The subject of an event is its customer when known (directly, or through the visitor's link), else the
+pseudonymous visitor. When a visitor is identified, their visitor profile is combined into the
+customer's and removed, which is what a rebuild with the new link computes too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livechat.db.models import InteractionEvent, Profile, Visitor
+from livechat.profile_state import State, combine, empty, from_event
+from livechat.transaction import Tx
+
+Subject = tuple[uuid.UUID, str]
+REBUILD_BATCH = 5_000
+
+
+def _subject(event: InteractionEvent, owners: dict[uuid.UUID, uuid.UUID | None]) -> Subject | None:
+    if event.customer_id is not None:
+        return event.customer_id, "customer"
+    if event.visitor_id is None:
+        return None  # e.g. an agent logging in: nobody's profile
+    owner = owners.get(event.visitor_id)
+    return (owner, "customer") if owner is not None else (event.visitor_id, "visitor")
+
+
+async def _owners(session: AsyncSession, visitor_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+    ids = list(set(visitor_ids))
+    if not ids:
+        return {}
+    return dict((await session.execute(select(Visitor.id, Visitor.customer_id).where(Visitor.id.in_(ids)))).all())
+
+
+async def _locked_profile(session: AsyncSession, subject: Subject) -> Profile:
+    """The subject's profile row, created empty if missing, locked for this transaction."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Profile).values(subject_id=subject[0], subject_kind=subject[1], state=empty()).on_conflict_do_nothing()
+    )
+    return await session.scalar(
+        select(Profile).where(Profile.subject_id == subject[0]).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+async def fold_recorded(tx: Tx) -> None:
+    """Fold the events this transaction recorded into their profiles (run just before commit)."""
+    events = [e for e in tx.recorded if e.visitor_id is not None or e.customer_id is not None]
+    if not events:
+        return
+    session = tx.session
+    await session.flush()  # event ids, and links made in this transaction
+    owners = await _owners(session, (e.visitor_id for e in events if e.visitor_id and e.customer_id is None))
+    contributions: dict[Subject, State] = {}
+    for event in events:
+        if event.type == "visitor.identified" and event.visitor_id and event.customer_id:
+            # The visitor's history so far becomes the customer's.
+            previous = await session.get(Profile, event.visitor_id, with_for_update=True)
+            if previous is not None:
+                key = (event.customer_id, "customer")
+                contributions[key] = combine(contributions.get(key, empty()), previous.state)
+                await session.delete(previous)
+        subject = _subject(event, owners)
+        if subject is not None:
+            contributions[subject] = combine(contributions.get(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
+    # In id order, so concurrent transactions lock profiles in the same order.
+    for subject in sorted(contributions, key=lambda s: str(s[0])):
+        row = await _locked_profile(session, subject)
+        row.state = combine(row.state, contributions[subject])
+
+
+async def rebuild(session: AsyncSession) -> int:
+    """Recompute every profile from the interaction log; returns how many profiles there are."""
+    owners = dict((await session.execute(select(Visitor.id, Visitor.customer_id))).all())
+    states: dict[Subject, State] = {}
+    last_id = 0
+    while True:
+        batch = list(await session.scalars(
+            select(InteractionEvent).where(InteractionEvent.id > last_id).order_by(InteractionEvent.id).limit(REBUILD_BATCH)
+        ))
+        if not batch:
+            break
+        for event in batch:
+            subject = _subject(event, owners)
+            if subject is not None:
+                states[subject] = combine(states.get(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
+        last_id = batch[-1].id
+        session.expunge_all()
+    await session.execute(delete(Profile))
+    session.add_all(Profile(subject_id=s[0], subject_kind=s[1], state=state) for s, state in states.items())
+    await session.flush()
+    return len(states)
