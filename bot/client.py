@@ -48,6 +48,13 @@ class RasaClient:
         url = f"{self._base_url}/conversations/{sender_id}/tracker/events"
         await self._request("POST", url, json=events, params={"include_events": "NONE", **self._params})
 
+    async def latest_parse(self, sender_id: str) -> dict[str, Any] | None:
+        """What NLU made of the conversation's latest user message: {"intent": {...}, "entities": [...]}."""
+        url = f"{self._base_url}/conversations/{sender_id}/tracker"
+        tracker = await self._request("GET", url, params={"include_events": "NONE", **self._params})
+        latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+        return latest if isinstance(latest, dict) else None
+
     async def is_ready(self) -> bool:
         """True once the server answers and has a model loaded."""
         try:

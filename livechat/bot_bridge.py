@@ -9,9 +9,9 @@ Rasa: pause when a person takes over, resume (with what the agent resolved) when
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
-import json
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,8 +19,9 @@ from typing import Protocol
 from bot.client import BotUnavailable, RasaClient
 from bot.replies import BotReply, handoff_reason, to_replies
 from livechat.db.models import Conversation, ConversationState, Message, SenderKind, Visitor
-from livechat.messages import append_message, lock_conversation
 from livechat.handoff import do_queue
+from livechat.interaction_log import record
+from livechat.messages import append_message, lock_conversation
 from livechat.settings import Settings
 from livechat.transaction import DomainEvent, Tx
 
@@ -156,8 +157,11 @@ class BotBridge:
         finally:
             await self._notifier.typing(conv, "bot", False)
         replies = to_replies(rasa_messages)
+        understood = await self._understood(conv.id) if message is not None else None
         async with self._transaction() as tx:
             locked = await lock_conversation(tx, conv.id)
+            if understood is not None:
+                record(tx, "bot.intent", visitor_id=locked.visitor_id, conversation_id=locked.id, data=understood)
             if locked.state is not ConversationState.BOT:
                 return
             for reply in replies:
@@ -165,6 +169,24 @@ class BotBridge:
             reason = handoff_reason(replies)
             if reason:
                 await self._queue_for_people(tx, locked, reason=reason, say=None if _has_text(replies) else "handoff_queued")
+
+    async def _understood(self, conversation_id: uuid.UUID) -> dict | None:
+        """The intent and entities Rasa recognized in the turn, for the profile; None if Rasa cannot say."""
+        try:
+            async with self._slots:
+                parse = await self._rasa.latest_parse(str(conversation_id))
+        except BotUnavailable:
+            return None
+        intent = (parse or {}).get("intent") or {}
+        if not isinstance(intent.get("name"), str):
+            return None
+        entities = [
+            {"entity": e["entity"], "value": str(e.get("value"))[:100]}
+            for e in (parse.get("entities") or []) if isinstance(e, dict) and isinstance(e.get("entity"), str)
+        ][:10]
+        confidence = intent.get("confidence")
+        return {"intent": intent["name"], "confidence": round(float(confidence), 3) if isinstance(confidence, int | float) else None,
+                "entities": entities}
 
     async def _hand_to_people(self, conversation_id: uuid.UUID, *, reason: str, failure: str) -> None:
         async with self._transaction() as tx:

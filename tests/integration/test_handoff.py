@@ -30,6 +30,38 @@ async def wait_paused(rasa_url: str, conversation_id: str, paused: bool) -> dict
     raise AssertionError(f"rasa conversation never became paused={paused}")
 
 
+async def recognized(database_url: str, conversation_id: str) -> list[dict]:
+    import uuid
+
+    from sqlalchemy import select
+
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.db.models import InteractionEvent
+
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            rows = await session.scalars(select(InteractionEvent).where(
+                InteractionEvent.conversation_id == uuid.UUID(conversation_id), InteractionEvent.type == "bot.intent").order_by(InteractionEvent.id))
+            return [r.data for r in rows]
+    finally:
+        await engine.dispose()
+
+
+async def profile_of(database_url: str, visitor_id: str) -> dict:
+    import uuid
+
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.db.models import Profile
+
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return (await session.get(Profile, uuid.UUID(visitor_id))).state
+    finally:
+        await engine.dispose()
+
+
 def system(visitor: Visitor, kind: str) -> list[dict]:
     return [m for m in visitor.received if m["sender"] == "system" and (m["payload"] or {}).get("type") == kind]
 
@@ -88,6 +120,13 @@ async def test_request_for_a_person_then_handback_keeps_the_context(backend, mak
     follow_up = await visitor.say("where is my order?")
     status = await visitor.wait_for_reply_after(follow_up["seq"])
     assert "1002" in status["text"], "the bot asked again for the order number it already had"
+
+    # What the bot understood lands in the interaction log and the visitor's profile.
+    intents = await recognized(backend.database_url, conv)
+    assert intents[0]["intent"] == "order_status" and {"entity": "order_number", "value": "1002"} in intents[0]["entities"]
+    assert [i["intent"] for i in intents].count("order_status") == 2 and "human_handoff" in [i["intent"] for i in intents]
+    profile = await profile_of(backend.database_url, visitor.visitor_id)
+    assert profile["tally"]["intents"]["order_status"] == 2
 
 
 async def test_complaints_go_to_the_support_team_and_agents_can_take_over_from_the_bot(pg_backend, make_node, rasa):
