@@ -48,6 +48,11 @@ class RasaClient:
         url = f"{self._base_url}/conversations/{sender_id}/tracker/events"
         await self._request("POST", url, json=events, params={"include_events": "NONE", **self._params})
 
+    async def replace_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Replace a conversation's tracker history (an empty list wipes it, e.g. for erasure)."""
+        url = f"{self._base_url}/conversations/{sender_id}/tracker/events"
+        await self._request("PUT", url, json=events, params={"include_events": "NONE", **self._params})
+
     async def latest_parse(self, sender_id: str) -> dict[str, Any] | None:
         """What NLU made of the conversation's latest user message: {"intent": {...}, "entities": [...]}."""
         url = f"{self._base_url}/conversations/{sender_id}/tracker"

@@ -153,6 +153,53 @@ def cmd_profiles(args: argparse.Namespace) -> None:
     print(f"rebuilt {count} profiles from the interaction log in {time.monotonic() - started:.1f} s")
 
 
+def cmd_customer(args: argparse.Namespace) -> None:
+    """Export a customer's data as JSON, or erase their personal data (database and Rasa trackers)."""
+    import json
+    import uuid
+
+    import aiohttp
+
+    from bot.client import RasaClient
+    from livechat.api.customer_rights import wipe_trackers
+    from livechat.customer_rights import erase_subject, export_subject
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.errors import LivechatError
+    from livechat.transaction import EventBus, transaction
+
+    settings = _settings(args)
+    try:
+        subject = uuid.UUID(args.subject_id)
+    except ValueError:
+        sys.exit(f"livechat: {args.subject_id!r} is not a customer or visitor id.")
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        sessions = create_session_factory(engine)
+        try:
+            if args.action == "export":
+                async with sessions() as session:
+                    print(json.dumps(await export_subject(session, subject), indent=2, ensure_ascii=False))
+                return
+            async with transaction(sessions, EventBus()) as tx:
+                conversation_ids = await erase_subject(tx, subject)
+            async with aiohttp.ClientSession() as http:
+                rasa = RasaClient(http, settings.rasa_url, timeout_s=settings.rasa_timeout_s,
+                                  token=settings.rasa_token.get_secret_value() if settings.rasa_token else None)
+                failed = await wipe_trackers(rasa, conversation_ids)
+            print(f"erased personal data of {subject} ({len(conversation_ids)} conversations)")
+            if failed:
+                sys.exit(f"livechat: Rasa at {settings.rasa_url} did not answer; run this again to wipe the trackers of "
+                         + ", ".join(map(str, failed)))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except LivechatError as exc:
+        sys.exit(f"livechat: {exc.message}")
+
+
 def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -247,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     profiles = sub.add_parser("profiles", help="customer profiles")
     profiles.add_argument("action", choices=["rebuild"])
     profiles.set_defaults(func=cmd_profiles)
+
+    customer = sub.add_parser("customer", help="a customer's rights: export their data, or erase their personal data")
+    customer.add_argument("action", choices=["export", "erase"])
+    customer.add_argument("subject_id", help="customer id, or the visitor id of someone who never identified")
+    customer.set_defaults(func=cmd_customer)
 
     up = sub.add_parser("up", help="run the action server, Rasa and the chat server together")
     up.add_argument("--rasa-bin", required=True, help="the rasa executable of the Rasa 3.6 environment")
