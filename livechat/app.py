@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -20,6 +21,7 @@ from livechat.message_writer import MessageWriter
 from livechat.presence import MemoryPresence, RedisPresence
 from livechat.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from livechat.realtime.agent_namespace import AgentNamespace
+from livechat.retention import run_retention
 from livechat.realtime.broadcast import Broadcaster
 from livechat.realtime.server import create_socketio
 from livechat.realtime.visitor_namespace import VisitorNamespace
@@ -101,5 +103,14 @@ def create_app(settings: Settings) -> web.Application:
         await dispatcher.close()
         await writer.close()
 
-    app.cleanup_ctx.extend([database, redis_client, bot, router])
+    async def retention(app: web.Application) -> AsyncIterator[None]:
+        task = None
+        if settings.retention_days:
+            task = asyncio.create_task(run_retention(services.transaction, settings.retention_days), name="retention")
+        yield
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    app.cleanup_ctx.extend([database, redis_client, bot, router, retention])
     return app

@@ -200,6 +200,27 @@ def cmd_customer(args: argparse.Namespace) -> None:
         sys.exit(f"livechat: {exc.message}")
 
 
+def cmd_retention(args: argparse.Namespace) -> None:
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.retention import anonymize_older_than
+    from livechat.transaction import EventBus, transaction
+
+    settings = _settings(args)
+    days = args.days or settings.retention_days
+    if not days:
+        sys.exit("livechat: give --days or set LIVECHAT_RETENTION_DAYS.")
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        sessions = create_session_factory(engine)
+        try:
+            return await anonymize_older_than(lambda: transaction(sessions, EventBus()), days)
+        finally:
+            await engine.dispose()
+
+    print(f"anonymized {asyncio.run(run())} closed conversations older than {days} days")
+
+
 def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -299,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     customer.add_argument("action", choices=["export", "erase"])
     customer.add_argument("subject_id", help="customer id, or the visitor id of someone who never identified")
     customer.set_defaults(func=cmd_customer)
+
+    retention = sub.add_parser("retention", help="anonymize closed conversations older than the retention age now")
+    retention.add_argument("action", choices=["run"])
+    retention.add_argument("--days", type=int, help="default: LIVECHAT_RETENTION_DAYS")
+    retention.set_defaults(func=cmd_retention)
 
     up = sub.add_parser("up", help="run the action server, Rasa and the chat server together")
     up.add_argument("--rasa-bin", required=True, help="the rasa executable of the Rasa 3.6 environment")

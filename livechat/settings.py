@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     bot_api_token: SecretStr | None = Field(
         None, description="Bearer token the Rasa action server uses on /api/bot/*. Unset: the bot API is closed."
     )
+    retention_days: int | None = Field(
+        None, ge=1, description="Closed conversations untouched this long lose their personal content (checked every 6 hours). Unset: kept."
+    )
     agent_access_ttl_s: int = Field(900, description="Lifetime of an agent's access token; the console refreshes it before it runs out.")
     agent_refresh_ttl_s: int = Field(14 * 24 * 3600, description="How long an agent stays logged in without using the console.")
     login_max_attempts: int = Field(5, description="Login attempts allowed per email per window (four times that per IP address).")

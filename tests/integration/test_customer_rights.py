@@ -94,3 +94,35 @@ async def test_export_then_erase_leaves_no_personal_value(pg_backend, make_node,
     status, after = await root.rest("GET", f"/api/agent/customers/{customer_id}/export")
     assert after["identity"] is None and after["profile"]["conversations"] == 1
     assert all(m["text"] == "[erased]" for c in after["conversations"] for m in c["messages"])
+
+
+async def test_the_retention_job_anonymizes_old_closed_conversations(sqlite_backend, make_node, monkeypatch):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from livechat.db.engine import create_session_factory
+    from livechat.db.models import Conversation, Message
+    from livechat.db.types import utcnow
+
+    node = await make_node(sqlite_backend)
+    await add_agent(sqlite_backend.database_url, "ann@shop.test")
+    ann = await AgentClient.login(node.base_url, "ann@shop.test")
+    old, recent = await Visitor.start(node.base_url), await Visitor.start(node.base_url)
+    convs = []
+    for visitor, words in ((old, "old secret 111"), (recent, "recent secret 222")):
+        sent = await visitor.say(words)
+        convs.append(sent["conversation_id"])
+        assert await ann.wait_for_assignment() == sent["conversation_id"]
+        await ann.ok("close", {"conversation_id": sent["conversation_id"], "resolution": "resolved"})
+    engine = create_engine(sqlite_backend.database_url)
+    async with create_session_factory(engine)() as session, session.begin():
+        await session.execute(update(Conversation).where(Conversation.id == uuid.UUID(convs[0]))
+                              .values(updated_at=utcnow() - timedelta(days=400)).execution_options(synchronize_session=False))
+    await engine.dispose()
+
+    monkeypatch.setenv("LIVECHAT_DATABASE_URL", sqlite_backend.database_url)
+    await asyncio.to_thread(livechat_cli, ["retention", "run", "--days", "365"])
+    assert await _find_anywhere(sqlite_backend.database_url, ["old secret 111"]) == []
+    assert await _find_anywhere(sqlite_backend.database_url, ["recent secret 222"])
+    await asyncio.to_thread(livechat_cli, ["retention", "run", "--days", "365"])  # nothing left to do, no error
