@@ -26,7 +26,7 @@ groups conditions, never values.
 
 Semantics, chosen so that no profile can make a rule raise:
 - A missing field, or a null or non-object anywhere along a dotted path, is `null`.
-- `<` `<=` `>` `>=` are true only between two numbers or two texts (ISO timestamps compare
+- `<` `<=` `>` `>=` are true only between two numbers or two texts (ISO timestamps in UTC compare
   chronologically); with null, booleans, lists or mixed kinds they are false.
 - `==` is true for equal values of the same kind: `1 == 1.0`, but `true != 1` and `"1" != 1`.
   `!=` is exactly `not ==`, so `recency_days != 30` holds for someone who never ordered.
@@ -40,7 +40,7 @@ from __future__ import annotations
 import difflib
 import operator
 import string
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -53,6 +53,7 @@ ERROR_CODE = "invalid_segment_rule"
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
 COMPARE_OPS = frozenset({"<", "<=", ">", ">=", "==", "!="})
 _CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_SCALARS = frozenset({"number", "string", "constant"})
 _ORDERING: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 # Operators people bring from spreadsheets, SQL and programming languages.
 _OP_HINTS = {
@@ -158,10 +159,10 @@ def _error(message: str, position: int, **data: Any) -> InvalidInput:
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  # "number" "string" "field" "keyword" "op" "(" ")" "[" "]" "," "end"
+    kind: str  # "number" "string" "constant" "field" "keyword" "op" "(" ")" "[" "]" "," "end"
     text: str  # as written
     position: int
-    value: Any = None  # the number, the string, the keyword, or the field's names
+    value: Any = None  # the number, string, constant, keyword, operator, or the field's names
 
 
 def _skip(text: str, i: int, chars: frozenset[str]) -> int:
@@ -170,12 +171,8 @@ def _skip(text: str, i: int, chars: frozenset[str]) -> int:
     return i
 
 
-def _show(ch: str) -> str:
-    return f'"{ch}"' if ch.isprintable() else f"U+{ord(ch):04X}"
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
+def _tokenize(text: str) -> Iterator[_Token]:
+    """Tokens on demand, so the parser reports the first problem in reading order."""
     i = 0
     while i < len(text):
         ch = text[i]
@@ -195,49 +192,45 @@ def _tokenize(text: str) -> list[_Token]:
         elif ch in _ARITHMETIC:
             raise _error(f'Unexpected "{ch}" at position {i}: rules compare values but cannot calculate.', i)
         else:
-            raise _error(f"Unexpected character {_show(ch)} at position {i}.", i)
-        tokens.append(token)
-    tokens.append(_Token("end", "", len(text)))
-    return tokens
+            shown = f'"{ch}"' if ch.isprintable() else f"U+{ord(ch):04X}"
+            raise _error(f"Unexpected character {shown} at position {i}.", i)
+        yield token
+    yield _Token("end", "", len(text))
 
 
 def _scan_number(text: str, start: int) -> tuple[_Token, int]:
     i = _skip(text, start + 1, _DIGITS)
-    if i < len(text) and text[i] == ".":
-        if text[i + 1 : i + 2] in _DIGITS:
-            i = _skip(text, i + 1, _DIGITS)
-            return _Token("number", text[start:i], start, float(text[start:i])), i
+    if text[i : i + 1] != ".":
+        return _Token("number", text[start:i], start, int(text[start:i])), i
+    if text[i + 1 : i + 2] not in _DIGITS:
         raise _error(f'Expected a digit after "." at position {i + 1}, in the number at position {start}.', i + 1)
-    return _Token("number", text[start:i], start, int(text[start:i])), i
+    i = _skip(text, i + 1, _DIGITS)
+    return _Token("number", text[start:i], start, float(text[start:i])), i
 
 
 def _scan_string(text: str, start: int) -> tuple[_Token, int]:
     quote, chars, i = text[start], [], start + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == quote:
-            return _Token("string", text[start : i + 1], start, "".join(chars)), i + 1
-        if ch == "\\" and i + 1 < len(text):
-            escaped = text[i + 1]
-            if escaped not in "\\\"'":
+    while i < len(text) and text[i] != quote:
+        if text[i] == "\\" and i + 1 < len(text):
+            if text[i + 1] not in "\\\"'":
                 raise _error(
-                    f'Unsupported escape "\\{escaped}" at position {i}: in text, a backslash may only come '
-                    f"before a quote or another backslash.",
+                    f'Unsupported escape "\\{text[i + 1]}" at position {i}: in text, a backslash may only come '
+                    "before a quote or another backslash.",
                     i,
                 )
-            chars.append(escaped)
-            i += 2
-            continue
-        chars.append(ch)
+            i += 1
+        chars.append(text[i])
         i += 1
-    raise _error(f"The text starting at position {start} is missing its closing {quote}.", start)
+    if i >= len(text):
+        raise _error(f"The text starting at position {start} is never closed; add a closing {quote} quote.", start)
+    return _Token("string", text[start : i + 1], start, "".join(chars)), i + 1
 
 
 def _scan_word(text: str, start: int) -> tuple[_Token, int]:
     i = _skip(text, start, _WORD_CHARS)
     names = [text[start:i]]
-    while i < len(text) and text[i] == ".":
-        if i + 1 >= len(text) or text[i + 1] not in _WORD_START:
+    while text[i : i + 1] == ".":
+        if text[i + 1 : i + 2] not in _WORD_START:
             raise _error(f'Expected a field name after "." at position {i + 1}.', i + 1)
         end = _skip(text, i + 1, _WORD_CHARS)
         names.append(text[i + 1 : end])
@@ -245,6 +238,8 @@ def _scan_word(text: str, start: int) -> tuple[_Token, int]:
     word = text[start:i]
     if word != word.lower():
         raise _error(f'Unknown word "{word}" at position {start}; did you mean "{word.lower()}"? Names are lower case.', start)
+    if len(names) == 1 and word in _CONSTANTS:
+        return _Token("constant", word, start, _CONSTANTS[word]), i
     if len(names) == 1 and word in KEYWORDS:
         return _Token("keyword", word, start, word), i
     if names[0] in KEYWORDS:
@@ -264,49 +259,47 @@ def _scan_operator(text: str, start: int) -> tuple[_Token, int]:
 # --- parsing --------------------------------------------------------------------------------
 
 
-def _one_of(options: list[str]) -> str:
-    return ", ".join(options[:-1]) + " or " + options[-1] if len(options) > 1 else options[0]
-
-
 class _Parser:
-    """Recursive descent over the token list, one method per grammar rule."""
+    """Recursive descent, one method per grammar rule; `depth` counts open "(" and "not"."""
 
-    def __init__(self, tokens: list[_Token]) -> None:
+    def __init__(self, tokens: Iterator[_Token]) -> None:
         self.tokens = tokens
-        self.index = 0
+        self.ahead: list[_Token] = []
         self.depth = 0
-        self.open_parens: list[int] = []
-        self.fields: dict[str, int] = {}  # top-level field -> first position, in order of appearance
+        self.open_parens = 0
+        self.fields: dict[str, int] = {}  # top-level field -> first position, in reading order
 
-    def peek(self, ahead: int = 0) -> _Token:
-        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+    def peek(self, offset: int = 0) -> _Token:
+        while len(self.ahead) <= offset:
+            if self.ahead and self.ahead[-1].kind == "end":
+                return self.ahead[-1]
+            self.ahead.append(next(self.tokens))
+        return self.ahead[offset]
 
     def advance(self) -> _Token:
         token = self.peek()
-        self.index = min(self.index + 1, len(self.tokens) - 1)
+        if token.kind != "end":
+            self.ahead.pop(0)
         return token
 
-    def at(self, word: str, ahead: int = 0) -> bool:
-        token = self.peek(ahead)
+    def at(self, word: str, offset: int = 0) -> bool:
+        token = self.peek(offset)
         return token.kind == "keyword" and token.value == word
 
-    def unexpected(self, token: _Token, expected: str) -> InvalidInput:
-        shown = "end of the rule" if token.kind == "end" else f'"{token.text[:30]}"'
-        return _error(f"Unexpected {shown} at position {token.position}: expected {expected}.", token.position)
+    def at_membership(self) -> bool:
+        return self.at("in") or (self.at("not") and self.at("in", 1))
 
     def enter(self, token: _Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _error(
-                f'The rule is nested too deeply at position {token.position}: at most {MAX_DEPTH} levels of "(" and "not".',
-                token.position,
-            )
+            message = f'The rule is nested too deeply at position {token.position}: at most {MAX_DEPTH} levels of "(" and "not".'
+            raise _error(message, token.position)
 
     def parse(self) -> Node:
         node = self.or_expr()
         token = self.peek()
-        if token.kind != "end":  # boundary() lets only "end" and ")" through; ")" here has no "("
-            raise self.unexpected(token, '"and", "or" or the end of the rule')
+        if token.kind != "end":  # unreachable: boundary() refuses anything else after a condition
+            raise _unexpected(token, '"and", "or" or the end of the rule')
         return node
 
     def or_expr(self) -> Node:
@@ -329,21 +322,20 @@ class _Parser:
             self.advance()
             self.enter(token)
             node: Node = Not(self.not_expr())
-            self.depth -= 1
-            return node
-        if token.kind == "(":
+        elif token.kind == "(":
             self.advance()
             self.enter(token)
-            self.open_parens.append(token.position)
+            self.open_parens += 1
             node = self.or_expr()
             close = self.advance()
             if close.kind != ")":
-                raise self.unexpected(close, f'")" to close the "(" at position {token.position}')
-            self.open_parens.pop()
-            self.depth -= 1
-            self.boundary(bare=False)
-            return node
-        return self.condition()
+                raise _unexpected(close, f'")" to close the "(" at position {token.position}')
+            self.open_parens -= 1
+            self.boundary(after="group")
+        else:
+            return self.condition()
+        self.depth -= 1
+        return node
 
     def condition(self) -> Node:
         start = self.peek()
@@ -352,94 +344,96 @@ class _Parser:
         if token.kind == "op":
             self.advance()
             node: Node = Compare(token.value, left, self.operand())
-        elif self.at("in") or (self.at("not") and self.at("in", 1)):
-            negated = self.at("not")
-            self.advance()
-            if negated:
+        elif self.at_membership():
+            op = "not in" if self.advance().value == "not" else "in"
+            if op == "not in":
                 self.advance()
-            node = Member(left, self.collection(), negated)
+            node = Compare(op, left, self.collection())
         elif self.at("not"):
             raise _error(
                 f'Unexpected "not" at position {token.position}: "not" goes before a condition ("not cart_open") '
-                f'or before "in" ("orders not in [1, 2]").',
+                'or before "in" ("orders not in [1, 2]").',
                 token.position,
+            )
+        elif isinstance(left, Literal) and not isinstance(left.value, bool):
+            raise _error(
+                f"Unexpected {_shown(start)} at position {start.position}: a value on its own is not a condition; "
+                'compare it with a field, e.g. "orders >= 2".',
+                start.position,
             )
         else:
-            if isinstance(left, Literal) and not isinstance(left.value, bool):
-                raise _error(
-                    f'Unexpected "{start.text[:30]}" at position {start.position}: a value on its own is not a condition; '
-                    f'compare it with a field, e.g. "orders >= 2".',
-                    start.position,
-                )
-            self.boundary(bare=True)
+            self.boundary(after="value")
             return Truthy(left)
-        self.boundary(bare=False)
+        self.boundary(after="comparison")
         return node
 
-    def boundary(self, *, bare: bool) -> None:
-        """After a condition or a group only "and", "or", ")" (when one is open) or the end may follow."""
+    def boundary(self, after: str) -> None:
+        """After a "value" (a bare operand), a "comparison" or a "group", only "and", "or", ")" or the end may follow."""
         token = self.peek()
-        if token.kind == "end" or self.at("and") or self.at("or"):
+        if token.kind == "end" or self.at("and") or self.at("or") or (token.kind == ")" and self.open_parens):
             return
+        where = token.position
         if token.kind == ")":
-            if self.open_parens:
-                return
-            raise _error(f'Unexpected ")" at position {token.position}: there is no "(" to close.', token.position)
-        if bare and token.kind == "(":
-            raise _error(f'Unexpected "(" at position {token.position}: rules cannot call functions.', token.position)
-        if not bare and (token.kind == "op" or self.at("in") or (self.at("not") and self.at("in", 1))):
-            raise _error(
-                f'Comparisons cannot be chained at position {token.position}; join them with "and", '
-                f'e.g. "orders >= 1 and orders <= 5".',
-                token.position,
-            )
-        options = ['a comparison such as ">=" or "in"'] if bare else []
-        options += ['"and"', '"or"'] + (['")"'] if self.open_parens else []) + ["the end of the rule"]
-        raise self.unexpected(token, _one_of(options))
+            raise _error(f'Unexpected ")" at position {where}: there is no "(" to close.', where)
+        if after == "value" and token.kind == "(":
+            raise _error(f'Unexpected "(" at position {where}: rules cannot call functions.', where)
+        if after == "comparison" and (token.kind == "op" or self.at_membership()):
+            message = f'Comparisons cannot be chained at position {where}; join them with "and", e.g. "orders >= 1 and orders <= 5".'
+            raise _error(message, where)
+        if after == "group" and (token.kind == "op" or self.at_membership()):
+            message = f'Unexpected {_shown(token)} at position {where}: parentheses group conditions, not values; write "orders > 1".'
+            raise _error(message, where)
+        expected = ['a comparison such as ">=" or "in"'] if after == "value" else []
+        expected += ['"and"', '"or"', '")"' if self.open_parens else "the end of the rule"]
+        raise _unexpected(token, ", ".join(expected[:-1]) + " or " + expected[-1])
 
     def operand(self) -> FieldPath | Literal:
         token = self.advance()
         if token.kind == "field":
             self.fields.setdefault(token.value[0], token.position)
             return FieldPath(token.value)
-        if token.kind in ("number", "string"):
+        if token.kind in _SCALARS:
             return Literal(token.value)
-        if token.kind == "keyword" and token.value in _CONSTANTS:
-            return Literal(_CONSTANTS[token.value])
         if token.kind == "[":
             raise _error(f'Unexpected list at position {token.position}: a list can only follow "in" or "not in".', token.position)
-        raise self.unexpected(token, "a value")
+        raise _unexpected(token, "a value")
 
-    def collection(self) -> FieldPath | ListValue:
-        token = self.peek()
-        if token.kind == "field":
-            return self.operand()  # type: ignore[return-value]
-        if token.kind != "[":
-            raise self.unexpected(token, 'a list such as ["a", "b"] or a field after "in"')
+    def collection(self) -> FieldPath | Literal:
+        opening = self.peek()
+        if opening.kind == "field":
+            return self.operand()
+        if opening.kind != "[":
+            raise _unexpected(opening, 'a list such as ["a", "b"] or a field after "in"')
         self.advance()
-        items: list[Any] = []
-        if self.peek().kind == "]":
+        items: list[Scalar] = []
+        separator = self.peek()
+        if separator.kind == "]":
             self.advance()
-            return ListValue(())
-        while True:
+        while separator.kind != "]":
             item = self.advance()
-            if item.kind in ("number", "string"):
-                items.append(item.value)
-            elif item.kind == "keyword" and item.value in _CONSTANTS:
-                items.append(_CONSTANTS[item.value])
-            elif item.kind in ("field", "["):
+            if item.kind in ("field", "["):
                 raise _error(
-                    f'Unexpected "{item.text[:30]}" at position {item.position}: a list can only hold fixed values '
-                    f"such as 1, \"a\", true or null.",
+                    f"Unexpected {_shown(item)} at position {item.position}: a list can only hold fixed values "
+                    'such as 1, "a", true or null.',
                     item.position,
                 )
-            else:
-                raise self.unexpected(item, "a value")
+            if item.kind not in _SCALARS:
+                raise _unexpected(item, "a value")
+            items.append(item.value)
             separator = self.advance()
-            if separator.kind == "]":
-                return ListValue(tuple(items))
-            if separator.kind != ",":
-                raise self.unexpected(separator, f'"," or "]" to close the list at position {token.position}')
+            if separator.kind not in (",", "]"):
+                raise _unexpected(separator, f'"," or "]" to close the list at position {opening.position}')
+        return Literal(tuple(items))
+
+
+def _shown(token: _Token) -> str:
+    if token.kind == "end":
+        return "end of the rule"
+    return f"text {token.text[:30]}" if token.kind == "string" else f'"{token.text[:30]}"'
+
+
+def _unexpected(token: _Token, expected: str) -> InvalidInput:
+    return _error(f"Unexpected {_shown(token)} at position {token.position}: expected {expected}.", token.position)
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -455,18 +449,14 @@ def _evaluate(node: Node, profile: Mapping[str, Any]) -> bool:
             return not _evaluate(item, profile)
         case Compare(op, left, right):
             return _compare(op, _value(left, profile), _value(right, profile))
-        case Member(item, collection, negated):
-            return _contains(_value(collection, profile), _value(item, profile)) != negated
         case Truthy(operand):
             return _truthy(_value(operand, profile))
     raise AssertionError(f"not a rule node: {node!r}")
 
 
-def _value(node: FieldPath | Literal | ListValue, profile: Mapping[str, Any]) -> Any:
+def _value(node: FieldPath | Literal, profile: Mapping[str, Any]) -> Any:
     if isinstance(node, Literal):
         return node.value
-    if isinstance(node, ListValue):
-        return node.items
     value: Any = profile
     for name in node.names:
         if not isinstance(value, Mapping):
@@ -503,23 +493,16 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _compare(op: str, a: Any, b: Any) -> bool:
-    if op == "==":
-        return _equal(a, b)
-    if op == "!=":
-        return not _equal(a, b)
+    if op in ("in", "not in"):
+        # Iterating an object yields its keys: `"cart_add" in tracked`, `"tracking" in consent`.
+        found = _kind(b) in ("list", "object") and any(_equal(a, element) for element in b)
+        return found if op == "in" else not found
+    if op in ("==", "!="):
+        return _equal(a, b) if op == "==" else not _equal(a, b)
     kind = _kind(a)
-    if kind not in ("number", "text") or kind != _kind(b):
-        return False
-    return bool(_ORDERING[op](a, b))
-
-
-def _contains(collection: Any, item: Any) -> bool:
-    # Iterating an object yields its keys: `"cart_add" in tracked`, `"tracking" in consent`.
-    return _kind(collection) in ("list", "object") and any(_equal(item, element) for element in collection)
+    return kind in ("number", "text") and kind == _kind(b) and bool(_ORDERING[op](a, b))
 
 
 def _truthy(value: Any) -> bool:
     kind = _kind(value)
-    if kind == "null":
-        return False
-    return True if kind == "other" else bool(value)
+    return kind != "null" and (kind == "other" or bool(value))
