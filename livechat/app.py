@@ -10,7 +10,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.client import RasaClient
-from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, pages, visitor_session
+from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, pages, segments, visitor_session
 from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
 from livechat.api.cors import cors_middleware
 from livechat.api.errors import error_middleware
@@ -22,6 +22,7 @@ from livechat.presence import MemoryPresence, RedisPresence
 from livechat.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from livechat.realtime.agent_namespace import AgentNamespace
 from livechat.retention import run_retention
+from livechat.segments import run_segment_refresh
 from livechat.realtime.broadcast import Broadcaster
 from livechat.realtime.server import create_socketio
 from livechat.realtime.visitor_namespace import VisitorNamespace
@@ -64,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     writer = MessageWriter(services)
     sio.register_namespace(VisitorNamespace(services, broadcaster, writer))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
-    for module in (visitor_session, agent_session, agent_data, customer_rights, bot_data, health, pages):
+    for module in (visitor_session, agent_session, agent_data, customer_rights, segments, bot_data, health, pages):
         module.add_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -104,13 +105,13 @@ def create_app(settings: Settings) -> web.Application:
         await writer.close()
 
     async def retention(app: web.Application) -> AsyncIterator[None]:
-        task = None
+        tasks = [asyncio.create_task(run_segment_refresh(services.transaction), name="segment-refresh")]
         if settings.retention_days:
-            task = asyncio.create_task(run_retention(services.transaction, settings.retention_days), name="retention")
+            tasks.append(asyncio.create_task(run_retention(services.transaction, settings.retention_days), name="retention"))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     app.cleanup_ctx.extend([database, redis_client, bot, router, retention])
     return app

@@ -131,6 +131,25 @@ def cmd_create_agent(args: argparse.Namespace) -> None:
     print(f"created {data.role.value} {data.email} ({agent_id})")
 
 
+def cmd_segments(args: argparse.Namespace) -> None:
+    """Re-evaluate every profile's segments now (time-based rules and VIP)."""
+    from livechat.db.engine import create_engine, create_session_factory
+    from livechat.segments import refresh_all
+    from livechat.transaction import EventBus, transaction
+
+    settings = _settings(args)
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        sessions = create_session_factory(engine)
+        try:
+            return await refresh_all(lambda: transaction(sessions, EventBus()))
+        finally:
+            await engine.dispose()
+
+    print(f"segments re-evaluated for {asyncio.run(run())} profiles")
+
+
 def cmd_profiles(args: argparse.Namespace) -> None:
     """Recompute every profile from the interaction log (after a change to how events are folded)."""
     import time
@@ -325,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("action", choices=["run"])
     retention.add_argument("--days", type=int, help="default: LIVECHAT_RETENTION_DAYS")
     retention.set_defaults(func=cmd_retention)
+
+    segments = sub.add_parser("segments", help="re-evaluate every profile's segments (the server does it hourly)")
+    segments.add_argument("action", choices=["refresh"])
+    segments.set_defaults(func=cmd_segments)
 
     up = sub.add_parser("up", help="run the action server, Rasa and the chat server together")
     up.add_argument("--rasa-bin", required=True, help="the rasa executable of the Rasa 3.6 environment")

@@ -49,11 +49,11 @@ async def conversation_for_new_message(tx: Tx, visitor: Visitor, *, direct_segme
 
 
 async def _direct_segment(tx: Tx, visitor: Visitor, direct_segments: frozenset[str]) -> str | None:
-    if visitor.customer_id is None or not direct_segments:
+    if not direct_segments:
         return None
     return await tx.session.scalar(
         select(SegmentMembership.segment)
-        .where(SegmentMembership.customer_id == visitor.customer_id, SegmentMembership.segment.in_(direct_segments))
+        .where(SegmentMembership.subject_id == (visitor.customer_id or visitor.id), SegmentMembership.segment.in_(direct_segments))
         .order_by(SegmentMembership.segment)
         .limit(1)
     )

@@ -18,12 +18,11 @@ async def customer_panel(session: AsyncSession, conv: Conversation) -> dict[str,
     visitor = await session.get(Visitor, conv.visitor_id)
     customer_id = visitor.customer_id if visitor else None
     identity = await session.get(CustomerIdentity, customer_id) if customer_id else None
-    segments: list[str] = []
+    segments = list(await session.scalars(
+        select(SegmentMembership.segment).where(SegmentMembership.subject_id == (customer_id or conv.visitor_id)).order_by(SegmentMembership.segment)
+    ))
     orders: list[dict[str, Any]] = []
     if customer_id is not None:
-        segments = list(await session.scalars(
-            select(SegmentMembership.segment).where(SegmentMembership.customer_id == customer_id).order_by(SegmentMembership.segment)
-        ))
         orders = [
             {"number": o.number, "status": o.status, "total_cents": o.total_cents, "currency": o.currency, "placed_at": o.placed_at.isoformat()}
             for o in await session.scalars(select(Order).where(Order.customer_id == customer_id).order_by(Order.placed_at.desc()).limit(20))

@@ -78,8 +78,9 @@ async def export_subject(session: AsyncSession, subject_id: uuid.UUID) -> dict[s
         "identity": {"email": identity.email, "name": identity.name, "phone": identity.phone} if identity else None,
         "external_ref": customer.external_ref if customer else None,
         "profile": summary(profile.state, utcnow()) if profile else None,
-        "segments": list(await session.scalars(select(SegmentMembership.segment).where(SegmentMembership.customer_id == customer.id)))
-        if customer else [],
+        "segments": list(await session.scalars(
+            select(SegmentMembership.segment).where(SegmentMembership.subject_id == (customer.id if customer else visitor_ids[0]))
+        )),
         "consents": [{"purpose": c.purpose, "granted": c.granted, "notice_version": c.notice_version, "source": c.source,
                       "at": _iso(c.created_at)} for c in consents],
         "orders": [{"number": o.number, "status": o.status, "total_cents": o.total_cents, "currency": o.currency, "placed_at": _iso(o.placed_at)}

@@ -47,8 +47,14 @@ def _one(**sections: dict[str, Any]) -> State:
     return state
 
 
+# Bookkeeping about a profile, not behaviour of its subject: folded into nothing.
+NOT_BEHAVIOUR = ("segment.", "customer.erased", "retention.")
+
+
 def from_event(event_type: str, data: dict[str, Any], occurred_at: datetime, event_id: int) -> State:
     """The profile contribution of one interaction event."""
+    if event_type.startswith(NOT_BEHAVIOUR):
+        return empty()
     at = occurred_at.isoformat()
     seen = {"max": {"last_seen": at}, "min": {"first_seen": at}, "sum": {"events": 1}}
     extra: dict[str, dict[str, Any]] = {"sum": {}, "max": {}, "min": {}, "tally": {}, "latest": {}}

@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livechat.db.models import InteractionEvent, Profile, Visitor
+from livechat.db.models import InteractionEvent, Profile, SegmentMembership, Visitor
 from livechat.profile_state import State, combine, empty, from_event
+from livechat.segments import evaluate_subject
 from livechat.transaction import Tx
 
 Subject = tuple[uuid.UUID, str]
@@ -68,6 +69,7 @@ async def fold_recorded(tx: Tx) -> None:
                 key = (event.customer_id, "customer")
                 contributions[key] = combine(contributions.get(key, empty()), previous.state)
                 await session.delete(previous)
+                await session.execute(delete(SegmentMembership).where(SegmentMembership.subject_id == event.visitor_id))
         subject = _subject(event, owners)
         if subject is not None:
             contributions[subject] = combine(contributions.get(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
@@ -75,6 +77,7 @@ async def fold_recorded(tx: Tx) -> None:
     for subject in sorted(contributions, key=lambda s: str(s[0])):
         row = await _locked_profile(session, subject)
         row.state = combine(row.state, contributions[subject])
+        await evaluate_subject(tx, subject[0], subject[1], row.state)
 
 
 async def rebuild(session: AsyncSession) -> int:

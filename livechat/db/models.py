@@ -201,13 +201,26 @@ class CannedResponse(Base):
 
 
 class SegmentMembership(Base):
-    """A customer's membership of a named segment (e.g. vip); routing and offers read it."""
+    """A profile subject's membership of a named segment (customer id, or visitor id while anonymous).
+
+    Derived data: rule segments are kept current as profiles change, `vip` by the value-decile job.
+    """
 
     __tablename__ = "segment_memberships"
 
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     segment: Mapped[str] = mapped_column(String(64), primary_key=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SegmentDefinition(Base):
+    """A shop's own segment: a rule in livechat.segment_rules' language over the profile summary."""
+
+    __tablename__ = "segment_definitions"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Message(Base):

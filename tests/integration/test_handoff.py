@@ -182,7 +182,7 @@ async def test_vip_customers_go_straight_to_a_person_and_a_closed_chat_reopens_w
         customer = Customer()
         session.add(customer)
         await session.flush()
-        session.add(SegmentMembership(customer_id=customer.id, segment="vip"))
+        session.add(SegmentMembership(subject_id=customer.id, segment="vip"))
         (await session.get(VisitorRow, uuid.UUID(vip.visitor_id))).customer_id = customer.id
     await engine.dispose()
 

@@ -1,0 +1,131 @@
+"""Segments: named rules over profile summaries, kept current as events arrive.
+
+Built-in rule segments plus the shop's own (`segment_definitions`) are evaluated for a subject every
+time its profile changes; joining or leaving records a `segment.joined` / `segment.left` event. Rules
+on time (e.g. `recency_days > 90`) also change without events, and `vip` (the top decile by lifetime
+value) depends on everyone, so `refresh_all` re-evaluates every profile; the server runs it hourly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livechat.db.models import Profile, SegmentDefinition, SegmentMembership
+from livechat.db.types import utcnow
+from livechat.interaction_log import record
+from livechat.profile_state import State, summary
+from livechat.segment_rules import Rule, compile_rule
+from livechat.transaction import Tx
+
+BUILTIN_RULES = {
+    "new_visitor": "visits <= 1 and orders == 0",
+    "first_time_buyer": "orders == 1",
+    "repeat_customer": "orders >= 2",
+    "churn_risk": "orders >= 1 and recency_days > 90",
+    "cart_abandoner": "cart_open and orders == 0",
+}
+VIP = "vip"
+VIP_SHARE = 0.10
+CACHE_TTL_S = 10.0
+
+REFRESH_EVERY_S = 3600
+
+log = logging.getLogger(__name__)
+_cache: tuple[float, dict[str, Rule]] | None = None
+
+
+async def run_segment_refresh(transaction, *, every_s: float = REFRESH_EVERY_S) -> None:
+    """Re-evaluate all profiles every `every_s` seconds (the first run after one period)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            count = await refresh_all(transaction)
+            log.info("segments refreshed for %d profiles", count)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the next round retries
+            log.exception("segment refresh failed")
+
+
+def invalidate_cache() -> None:
+    global _cache
+    _cache = None
+
+
+async def rules(session: AsyncSession) -> dict[str, Rule]:
+    """Built-in and custom rules, compiled; custom definitions are re-read at most every CACHE_TTL_S."""
+    global _cache
+    if _cache is None or time.monotonic() - _cache[0] > CACHE_TTL_S:
+        compiled = {name: compile_rule(text) for name, text in BUILTIN_RULES.items()}
+        for definition in await session.scalars(select(SegmentDefinition)):
+            compiled[definition.name] = compile_rule(definition.rule)
+        _cache = (time.monotonic(), compiled)
+    return _cache[1]
+
+
+
+async def evaluate_subject(tx: Tx, subject_id: uuid.UUID, kind: str, state: State, *, now: datetime | None = None) -> None:
+    """Bring a subject's rule-segment memberships in line with its profile; record each change."""
+    compiled = await rules(tx.session)
+    view = summary(state, now or utcnow())
+    wanted = {name for name, rule in compiled.items() if rule.evaluate(view)}
+    current = set(await tx.session.scalars(
+        select(SegmentMembership.segment).where(SegmentMembership.subject_id == subject_id, SegmentMembership.segment.in_(list(compiled)))
+    ))
+    ids = {"customer_id": subject_id} if kind == "customer" else {"visitor_id": subject_id}
+    for name in sorted(wanted - current):
+        tx.session.add(SegmentMembership(subject_id=subject_id, segment=name))
+        record(tx, "segment.joined", data={"segment": name}, **ids)
+    if current - wanted:
+        await tx.session.execute(delete(SegmentMembership).where(
+            SegmentMembership.subject_id == subject_id, SegmentMembership.segment.in_(sorted(current - wanted))))
+        for name in sorted(current - wanted):
+            record(tx, "segment.left", data={"segment": name}, **ids)
+
+
+async def refresh_all(transaction, *, batch: int = 1_000) -> int:
+    """Re-evaluate every profile (time passes) and recompute VIP; returns how many profiles were read."""
+    invalidate_cache()
+    seen = 0
+    last: uuid.UUID | None = None
+    values: list[tuple[int, uuid.UUID]] = []
+    while True:
+        async with transaction() as tx:
+            query = select(Profile).order_by(Profile.subject_id).limit(batch)
+            if last is not None:
+                query = query.where(Profile.subject_id > last)
+            profiles = list(await tx.session.scalars(query))
+            if not profiles:
+                break
+            for profile in profiles:
+                await evaluate_subject(tx, profile.subject_id, profile.subject_kind, profile.state)
+                revenue = profile.state["sum"].get("revenue_cents", 0)
+                if profile.subject_kind == "customer" and revenue > 0:
+                    values.append((revenue, profile.subject_id))
+            seen += len(profiles)
+            last = profiles[-1].subject_id
+    async with transaction() as tx:
+        await _set_vips(tx, values)
+    return seen
+
+
+async def _set_vips(tx: Tx, values: list[tuple[int, uuid.UUID]]) -> None:
+    """VIP: the customers in the top decile by lifetime value (at least one once anyone bought)."""
+    ranked = sorted(values, reverse=True)
+    top = {subject for _, subject in ranked[: max(1, round(len(ranked) * VIP_SHARE))]} if ranked else set()
+    current = set(await tx.session.scalars(select(SegmentMembership.subject_id).where(SegmentMembership.segment == VIP)))
+    for subject in sorted(top - current):
+        tx.session.add(SegmentMembership(subject_id=subject, segment=VIP))
+        record(tx, "segment.joined", customer_id=subject, data={"segment": VIP})
+    if current - top:
+        await tx.session.execute(delete(SegmentMembership).where(
+            SegmentMembership.segment == VIP, SegmentMembership.subject_id.in_(sorted(current - top))))
+        for subject in sorted(current - top):
+            record(tx, "segment.left", customer_id=subject, data={"segment": VIP})
