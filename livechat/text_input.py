@@ -15,12 +15,25 @@ M = TypeVar("M", bound=BaseModel)
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def storable(value: Any, depth: int = 0) -> Any:
+    """The same JSON value with NUL and lone surrogates (which PostgreSQL cannot store) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if depth > 64:
+        raise InvalidInput("The JSON is nested too deeply.")
+    if isinstance(value, dict):
+        return {storable(k, depth + 1): storable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v, depth + 1) for v in value]
+    return value
+
+
 def parse(model: type[M], data: Any) -> M:
     """Validate an event or request body; InvalidInput naming the bad fields otherwise."""
     if not isinstance(data, dict):
         raise InvalidInput("Expected a JSON object.")
     try:
-        return model.model_validate(data)
+        return model.model_validate(storable(data))
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"]) or "body" for err in exc.errors()})
         raise InvalidInput(f"Invalid or missing fields: {', '.join(fields)}.", fields=fields) from None
