@@ -53,6 +53,13 @@ class RasaClient:
         url = f"{self._base_url}/conversations/{sender_id}/tracker/events"
         await self._request("PUT", url, json=events, params={"include_events": "NONE", **self._params})
 
+    async def has_user_messages(self, sender_id: str) -> bool:
+        """Whether the conversation's tracker holds any message (e.g. to check an erasure)."""
+        url = f"{self._base_url}/conversations/{sender_id}/tracker"
+        tracker = await self._request("GET", url, params={"include_events": "ALL", **self._params})
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return any(isinstance(e, dict) and e.get("event") in ("user", "bot") for e in events or [])
+
     async def latest_parse(self, sender_id: str) -> dict[str, Any] | None:
         """What NLU made of the conversation's latest user message: {"intent": {...}, "entities": [...]}."""
         url = f"{self._base_url}/conversations/{sender_id}/tracker"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from aiohttp import web
@@ -39,13 +40,23 @@ async def erase(request: web.Request) -> web.Response:
                               "rasa_trackers_not_wiped": [str(c) for c in not_wiped]})
 
 
+WIPE_ATTEMPTS = 3
+
+
 async def wipe_trackers(rasa, conversation_ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    """Wipe each conversation's tracker in Rasa; returns those Rasa could not be reached for (retry them)."""
+    """Wipe each conversation's tracker in Rasa and check it stayed wiped (a request Rasa was still
+    handling can save the old history back); returns those that could not be wiped, to retry."""
     failed = []
     for conversation_id in conversation_ids:
-        try:
-            await rasa.replace_events(str(conversation_id), [])
-        except BotUnavailable:
+        for attempt in range(WIPE_ATTEMPTS):
+            try:
+                await rasa.replace_events(str(conversation_id), [])
+                await asyncio.sleep(0.2 * (attempt + 1))
+                if not await rasa.has_user_messages(str(conversation_id)):
+                    break
+            except BotUnavailable:
+                pass
+        else:
             failed.append(conversation_id)
     return failed
 
