@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import InteractionEvent, Profile, SegmentMembership, Visitor
 from livechat.profile_state import State, combine, empty, from_event
-from livechat.segments import evaluate_subject
+from livechat.segments import evaluate_subjects
 from livechat.transaction import Tx
 
 Subject = tuple[uuid.UUID, str]
@@ -41,15 +41,19 @@ async def _owners(session: AsyncSession, visitor_ids: Iterable[uuid.UUID]) -> di
     return dict((await session.execute(select(Visitor.id, Visitor.customer_id).where(Visitor.id.in_(ids)))).all())
 
 
-async def _locked_profile(session: AsyncSession, subject: Subject) -> Profile:
-    """The subject's profile row, created empty if missing, locked for this transaction."""
+async def _locked_profiles(session: AsyncSession, subjects: list[Subject]) -> dict[uuid.UUID, Profile]:
+    """The subjects' profile rows, created empty where missing, locked for this transaction (in id order,
+    so concurrent transactions cannot deadlock on them). Two statements, however many subjects."""
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(Profile).values(subject_id=subject[0], subject_kind=subject[1], state=empty()).on_conflict_do_nothing()
+        insert(Profile).on_conflict_do_nothing(),
+        [{"subject_id": subject_id, "subject_kind": kind, "state": empty()} for subject_id, kind in subjects],
     )
-    return await session.scalar(
-        select(Profile).where(Profile.subject_id == subject[0]).with_for_update().execution_options(populate_existing=True)
+    rows = await session.scalars(
+        select(Profile).where(Profile.subject_id.in_([s[0] for s in subjects])).order_by(Profile.subject_id)
+        .with_for_update().execution_options(populate_existing=True)
     )
+    return {row.subject_id: row for row in rows}
 
 
 async def fold_recorded(tx: Tx) -> None:
@@ -73,11 +77,12 @@ async def fold_recorded(tx: Tx) -> None:
         subject = _subject(event, owners)
         if subject is not None:
             contributions[subject] = combine(contributions.get(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
-    # In id order, so concurrent transactions lock profiles in the same order.
-    for subject in sorted(contributions, key=lambda s: str(s[0])):
-        row = await _locked_profile(session, subject)
+    subjects = sorted(contributions, key=lambda s: s[0])
+    rows = await _locked_profiles(session, subjects)
+    for subject in subjects:
+        row = rows[subject[0]]
         row.state = combine(row.state, contributions[subject])
-        await evaluate_subject(tx, subject[0], subject[1], row.state)
+    await evaluate_subjects(tx, [(s[0], s[1], rows[s[0]].state) for s in subjects])
 
 
 async def rebuild(session: AsyncSession) -> int:

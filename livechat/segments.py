@@ -71,23 +71,38 @@ async def rules(session: AsyncSession) -> dict[str, Rule]:
 
 
 
-async def evaluate_subject(tx: Tx, subject_id: uuid.UUID, kind: str, state: State, *, now: datetime | None = None) -> None:
-    """Bring a subject's rule-segment memberships in line with its profile; record each change."""
+async def evaluate_subjects(tx: Tx, subjects: list[tuple[uuid.UUID, str, State]], *, now: datetime | None = None) -> None:
+    """Bring subjects' rule-segment memberships in line with their profiles; record each change.
+
+    One query reads every subject's current memberships; only subjects whose segments change write.
+    """
+    if not subjects:
+        return
     compiled = await rules(tx.session)
-    view = summary(state, now or utcnow())
-    wanted = {name for name, rule in compiled.items() if rule.evaluate(view)}
-    current = set(await tx.session.scalars(
-        select(SegmentMembership.segment).where(SegmentMembership.subject_id == subject_id, SegmentMembership.segment.in_(list(compiled)))
-    ))
-    ids = {"customer_id": subject_id} if kind == "customer" else {"visitor_id": subject_id}
-    for name in sorted(wanted - current):
-        tx.session.add(SegmentMembership(subject_id=subject_id, segment=name))
-        record(tx, "segment.joined", data={"segment": name}, **ids)
-    if current - wanted:
-        await tx.session.execute(delete(SegmentMembership).where(
-            SegmentMembership.subject_id == subject_id, SegmentMembership.segment.in_(sorted(current - wanted))))
-        for name in sorted(current - wanted):
-            record(tx, "segment.left", data={"segment": name}, **ids)
+    moment = now or utcnow()
+    current: dict[uuid.UUID, set[str]] = {}
+    for subject_id, segment in (await tx.session.execute(
+        select(SegmentMembership.subject_id, SegmentMembership.segment)
+        .where(SegmentMembership.subject_id.in_([s[0] for s in subjects]), SegmentMembership.segment.in_(list(compiled)))
+    )).all():
+        current.setdefault(subject_id, set()).add(segment)
+    for subject_id, kind, state in subjects:
+        view = summary(state, moment)
+        wanted = {name for name, rule in compiled.items() if rule.evaluate(view)}
+        had = current.get(subject_id, set())
+        ids = {"customer_id": subject_id} if kind == "customer" else {"visitor_id": subject_id}
+        for name in sorted(wanted - had):
+            tx.session.add(SegmentMembership(subject_id=subject_id, segment=name))
+            record(tx, "segment.joined", data={"segment": name}, **ids)
+        if had - wanted:
+            await tx.session.execute(delete(SegmentMembership).where(
+                SegmentMembership.subject_id == subject_id, SegmentMembership.segment.in_(sorted(had - wanted))))
+            for name in sorted(had - wanted):
+                record(tx, "segment.left", data={"segment": name}, **ids)
+
+
+async def evaluate_subject(tx: Tx, subject_id: uuid.UUID, kind: str, state: State, *, now: datetime | None = None) -> None:
+    await evaluate_subjects(tx, [(subject_id, kind, state)], now=now)
 
 
 async def refresh_all(transaction, *, batch: int = 1_000) -> int:
@@ -104,8 +119,8 @@ async def refresh_all(transaction, *, batch: int = 1_000) -> int:
             profiles = list(await tx.session.scalars(query))
             if not profiles:
                 break
+            await evaluate_subjects(tx, [(p.subject_id, p.subject_kind, p.state) for p in profiles])
             for profile in profiles:
-                await evaluate_subject(tx, profile.subject_id, profile.subject_kind, profile.state)
                 revenue = profile.state["sum"].get("revenue_cents", 0)
                 if profile.subject_kind == "customer" and revenue > 0:
                     values.append((revenue, profile.subject_id))
