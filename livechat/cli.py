@@ -69,22 +69,41 @@ def cmd_db(args: argparse.Namespace) -> None:
     print(f"database {args.action}d: {settings.database_url}")
 
 
-def cmd_seed_demo(args: argparse.Namespace) -> None:
+def _with_database(settings: Settings, work):
+    """Run `await work(sessions)` against the configured database, then close it; a LivechatError
+    ends the command with its message."""
     from livechat.db.engine import create_engine, create_session_factory
-    from livechat.demo.seed import DEMO_AGENTS, seed_demo, seed_demo_agents
+    from livechat.errors import LivechatError
 
-    settings = _settings(args)
-
-    async def run() -> None:
+    async def run():
         engine = create_engine(settings.database_url)
         try:
-            async with create_session_factory(engine)() as session, session.begin():
-                await seed_demo(session)
-                await seed_demo_agents(session)
+            return await work(create_session_factory(engine))
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except LivechatError as exc:
+        sys.exit(f"livechat: {exc.message}")
+
+
+def _transactions(sessions):
+    """A transaction factory for operations that open their own (nobody listens to events in the CLI)."""
+    from livechat.transaction import EventBus, transaction
+
+    return lambda: transaction(sessions, EventBus())
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from livechat.demo.seed import DEMO_AGENTS, seed_demo, seed_demo_agents
+
+    async def seed(sessions) -> None:
+        async with sessions() as session, session.begin():
+            await seed_demo(session)
+            await seed_demo_agents(session)
+
+    _with_database(_settings(args), seed)
     print("demo shop seeded: 6 products, orders 1001-1004")
     print("demo console logins: " + ", ".join(f"{email} / {password} ({role})" for email, _n, password, role, *_ in DEMO_AGENTS))
 
@@ -95,9 +114,6 @@ def cmd_create_agent(args: argparse.Namespace) -> None:
     from pydantic import ValidationError as PydanticError
 
     from livechat.agent_accounts import AgentIn, create_agent
-    from livechat.db.engine import create_engine, create_session_factory
-    from livechat.errors import LivechatError
-    from livechat.transaction import EventBus, transaction
 
     settings = _settings(args)
     password = args.password or os.environ.get("LIVECHAT_NEW_AGENT_PASSWORD")
@@ -115,60 +131,35 @@ def cmd_create_agent(args: argparse.Namespace) -> None:
     except PydanticError as exc:
         sys.exit("livechat: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
 
-    async def run() -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with transaction(create_session_factory(engine), EventBus()) as tx:
-                agent = await create_agent(tx, data)
-            return str(agent.id)
-        finally:
-            await engine.dispose()
+    async def create(sessions) -> str:
+        async with _transactions(sessions)() as tx:
+            agent = await create_agent(tx, data)
+        return str(agent.id)
 
-    try:
-        agent_id = asyncio.run(run())
-    except LivechatError as exc:
-        sys.exit(f"livechat: {exc.message}")
+    agent_id = _with_database(settings, create)
     print(f"created {data.role.value} {data.email} ({agent_id})")
 
 
 def cmd_segments(args: argparse.Namespace) -> None:
     """Re-evaluate every profile's segments now (time-based rules and VIP)."""
-    from livechat.db.engine import create_engine, create_session_factory
     from livechat.segments import refresh_all
-    from livechat.transaction import EventBus, transaction
 
-    settings = _settings(args)
-
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        sessions = create_session_factory(engine)
-        try:
-            return await refresh_all(lambda: transaction(sessions, EventBus()))
-        finally:
-            await engine.dispose()
-
-    print(f"segments re-evaluated for {asyncio.run(run())} profiles")
+    count = _with_database(_settings(args), lambda sessions: refresh_all(_transactions(sessions)))
+    print(f"segments re-evaluated for {count} profiles")
 
 
 def cmd_profiles(args: argparse.Namespace) -> None:
     """Recompute every profile from the interaction log (after a change to how events are folded)."""
     import time
 
-    from livechat.db.engine import create_engine, create_session_factory
     from livechat.profile_store import rebuild
 
-    settings = _settings(args)
-
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            async with create_session_factory(engine)() as session, session.begin():
-                return await rebuild(session)
-        finally:
-            await engine.dispose()
+    async def run(sessions) -> int:
+        async with sessions() as session, session.begin():
+            return await rebuild(session)
 
     started = time.monotonic()
-    count = asyncio.run(run())
+    count = _with_database(_settings(args), run)
     print(f"rebuilt {count} profiles from the interaction log in {time.monotonic() - started:.1f} s")
 
 
@@ -182,62 +173,41 @@ def cmd_customer(args: argparse.Namespace) -> None:
     from bot.client import RasaClient
     from livechat.api.customer_rights import wipe_trackers
     from livechat.customer_rights import erase_subject, export_subject
-    from livechat.db.engine import create_engine, create_session_factory
-    from livechat.errors import LivechatError
-    from livechat.transaction import EventBus, transaction
-
     settings = _settings(args)
     try:
         subject = uuid.UUID(args.subject_id)
     except ValueError:
         sys.exit(f"livechat: {args.subject_id!r} is not a customer or visitor id.")
 
-    async def run() -> None:
-        engine = create_engine(settings.database_url)
-        sessions = create_session_factory(engine)
-        try:
-            if args.action == "export":
-                async with sessions() as session:
-                    print(json.dumps(await export_subject(session, subject), indent=2, ensure_ascii=False))
-                return
-            async with transaction(sessions, EventBus()) as tx:
-                conversation_ids = await erase_subject(tx, subject)
-            async with aiohttp.ClientSession() as http:
-                rasa = RasaClient(http, settings.rasa_url, timeout_s=settings.rasa_timeout_s,
-                                  token=settings.rasa_token.get_secret_value() if settings.rasa_token else None)
-                failed = await wipe_trackers(rasa, conversation_ids)
-            print(f"erased personal data of {subject} ({len(conversation_ids)} conversations)")
-            if failed:
-                sys.exit(f"livechat: Rasa at {settings.rasa_url} did not answer; run this again to wipe the trackers of "
-                         + ", ".join(map(str, failed)))
-        finally:
-            await engine.dispose()
+    async def run(sessions) -> None:
+        if args.action == "export":
+            async with sessions() as session:
+                print(json.dumps(await export_subject(session, subject), indent=2, ensure_ascii=False))
+            return
+        async with _transactions(sessions)() as tx:
+            conversation_ids = await erase_subject(tx, subject)
+        async with aiohttp.ClientSession() as http:
+            rasa = RasaClient(http, settings.rasa_url, timeout_s=settings.rasa_timeout_s,
+                              token=settings.rasa_token.get_secret_value() if settings.rasa_token else None)
+            failed = await wipe_trackers(rasa, conversation_ids)
+        print(f"erased personal data of {subject} ({len(conversation_ids)} conversations)")
+        if failed:
+            sys.exit(f"livechat: Rasa at {settings.rasa_url} did not answer; run this again to wipe the trackers of "
+                     + ", ".join(map(str, failed)))
 
-    try:
-        asyncio.run(run())
-    except LivechatError as exc:
-        sys.exit(f"livechat: {exc.message}")
+    _with_database(settings, run)
 
 
 def cmd_retention(args: argparse.Namespace) -> None:
-    from livechat.db.engine import create_engine, create_session_factory
     from livechat.retention import anonymize_older_than
-    from livechat.transaction import EventBus, transaction
 
     settings = _settings(args)
     days = args.days or settings.retention_days
     if not days:
         sys.exit("livechat: give --days or set LIVECHAT_RETENTION_DAYS.")
 
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        sessions = create_session_factory(engine)
-        try:
-            return await anonymize_older_than(lambda: transaction(sessions, EventBus()), days)
-        finally:
-            await engine.dispose()
-
-    print(f"anonymized {asyncio.run(run())} closed conversations older than {days} days")
+    count = _with_database(settings, lambda sessions: anonymize_older_than(_transactions(sessions), days))
+    print(f"anonymized {count} closed conversations older than {days} days")
 
 
 def _csv(value: str | None) -> list[str]:

@@ -3,6 +3,7 @@
 //
 // Usage: node build.mjs [--dev]   (--dev: not minified, with an inline source map)
 import { build } from "esbuild";
+import { browserBundle } from "./esbuild-options.mjs";
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,15 +23,7 @@ mkdirSync(outdir, { recursive: true });
 await build({
   entryPoints: { widget: join(here, "src", "index.ts"), "widget-panel": join(here, "src", "panel.ts") },
   outdir,
-  bundle: true,
-  format: "iife",
-  platform: "browser",
-  target: ["es2020", "chrome87", "edge88", "firefox78", "safari15"],
-  minify: !dev,
-  sourcemap: dev ? "inline" : false,
-  legalComments: "none",
-  charset: "utf8",
-  logLevel: "warning",
+  ...browserBundle({ dev }),
 });
 
 let total = 0;

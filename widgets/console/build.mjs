@@ -2,6 +2,7 @@
 //
 // Called by ../build.mjs; the widget's size budget does not apply here (agents load it once).
 import { build } from "esbuild";
+import { browserBundle } from "../esbuild-options.mjs";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,15 +17,7 @@ export async function buildConsole({ dev = false } = {}) {
   await build({
     entryPoints: { console: join(here, "src", "main.ts") },
     outdir: CONSOLE_OUTDIR,
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: ["es2020", "chrome87", "edge88", "firefox78", "safari15"],
-    minify: !dev,
-    sourcemap: dev ? "inline" : false,
-    legalComments: "none",
-    charset: "utf8",
-    logLevel: "warning",
+    ...browserBundle({ dev }),
   });
   copyFileSync(join(here, "index.html"), join(CONSOLE_OUTDIR, "index.html"));
   copyFileSync(join(here, "console.css"), join(CONSOLE_OUTDIR, "console.css"));

@@ -7,6 +7,7 @@ import type { WidgetConfig } from "./config";
 import { launcherLabel } from "./language";
 import type { Palette, Panel } from "./panelhost";
 import { launcherStyles } from "./styles";
+import { CLOSE_ICON, icon } from "./icons";
 
 export interface Mount {
   /** The container in the shadow root: panel first, launcher last. */
@@ -26,21 +27,9 @@ export interface LauncherHooks {
 }
 
 const CHAT_ICON = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8.5L4 21.5V18a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z";
-const CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z";
 /** The badge shows at most this, then "9+". */
 const BADGE_MAX = 9;
 
-function icon(path: string): SVGSVGElement {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  const p = document.createElementNS(ns, "path");
-  p.setAttribute("d", path);
-  svg.appendChild(p);
-  return svg;
-}
 
 /** Constructable stylesheets are not blocked by a CSP without 'unsafe-inline'; <style> is the fallback. */
 function addStyles(shadow: ShadowRoot, css: string): void {

@@ -19,23 +19,12 @@ import { panelStyles } from "./panelstyles";
 import type { Conversation, ErrorBody, Message, QueueEvent, QuickReplyButton } from "./protocol";
 import { copyText } from "./cards";
 import { MessageList } from "./render";
+import { CLOSE_ICON, icon } from "./icons";
 
 const HANDOFF_PAYLOAD = "/human_handoff";
-const CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z";
 const SOUND_ICON = "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z";
 const MUTED_ICON = "M3 9v6h4l5 5V4L7 9H3zm13.6 3 2.9-2.9-1.4-1.4-2.9 2.9-2.9-2.9-1.4 1.4 2.9 2.9-2.9 2.9 1.4 1.4 2.9-2.9 2.9 2.9 1.4-1.4z";
 
-function icon(path: string): SVGSVGElement {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  const p = document.createElementNS(ns, "path");
-  p.setAttribute("d", path);
-  svg.appendChild(p);
-  return svg;
-}
 
 function iconButton(label: string): HTMLButtonElement {
   const button = el("button", "icon-button");
