@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import Agent, AgentRole
@@ -90,10 +89,6 @@ async def create_agent(tx: Tx, data: AgentIn) -> Agent:
     return agent
 
 
-async def count_agents(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).select_from(Agent)) or 0
-
-
 def agent_to_wire(agent: Agent, *, status: str = "offline", active_chats: int = 0) -> dict[str, Any]:
     return {
         "id": str(agent.id),
@@ -106,10 +101,3 @@ def agent_to_wire(agent: Agent, *, status: str = "offline", active_chats: int = 
         "status": status,
         "active_chats": active_chats,
     }
-
-
-def parse_agent_id(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None

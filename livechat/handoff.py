@@ -6,7 +6,6 @@ livechat.ownership, says what happened in the chat as a system message, and anno
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import Agent, Conversation, ConversationState as S, SenderKind
 from livechat.db.types import utcnow
@@ -77,7 +76,3 @@ async def do_close(tx: Tx, conv: Conversation, *, resolution: str, actor: str) -
         conv.resolution = resolution
         await _say(tx, conv, "closed", {"type": "closed", "resolution": resolution})
     return transition
-
-
-async def agent_by_id(session: AsyncSession, agent_id) -> Agent | None:
-    return await session.get(Agent, agent_id) if agent_id else None

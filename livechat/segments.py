@@ -101,10 +101,6 @@ async def evaluate_subjects(tx: Tx, subjects: list[tuple[uuid.UUID, str, State]]
                 record(tx, "segment.left", data={"segment": name}, **ids)
 
 
-async def evaluate_subject(tx: Tx, subject_id: uuid.UUID, kind: str, state: State, *, now: datetime | None = None) -> None:
-    await evaluate_subjects(tx, [(subject_id, kind, state)], now=now)
-
-
 async def refresh_all(transaction, *, batch: int = 1_000) -> int:
     """Re-evaluate every profile (time passes) and recompute VIP; returns how many profiles were read."""
     invalidate_cache()

@@ -9,7 +9,7 @@ import uuid
 
 import aiohttp
 import pytest
-from sqlalchemy import String, Text, inspect, select, text
+from sqlalchemy import String, Text, select
 from sqlalchemy.types import JSON
 
 from livechat.cli import main as livechat_cli
@@ -104,7 +104,7 @@ async def test_the_retention_job_anonymizes_old_closed_conversations(sqlite_back
     from sqlalchemy import update
 
     from livechat.db.engine import create_session_factory
-    from livechat.db.models import Conversation, Message
+    from livechat.db.models import Conversation
     from livechat.db.types import utcnow
 
     node = await make_node(sqlite_backend)

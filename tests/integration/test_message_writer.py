@@ -46,14 +46,13 @@ async def test_concurrent_messages_with_retries_are_stored_once_and_gap_free(bac
     agent_sends = [ann.call("message", {"conversation_id": conv, "client_id": f"a-{i}", "text": f"agent reply {i}"}) for i, conv in enumerate(convs)]
     stranger_send = visitors[0].call("message", {"client_id": "intrude", "text": "not mine", "conversation_id": convs[1]})
     results = await asyncio.gather(*(burst(v, i) for i, v in enumerate(visitors)), *agent_sends, stranger_send)
-    *visitor_acks, agent_acks = results[:4], results[4:8]
-    stranger_ack = results[8]
+    visitor_acks, agent_acks, stranger_ack = results[:4], results[4:8], results[8]
     assert not stranger_ack["ok"] and stranger_ack["error"]["code"] == "forbidden"
-    for acks in results[:4]:
+    for acks in visitor_acks:
         assert all(a["ok"] for a in acks)
         for first, retry in zip(acks[::2], acks[1::2], strict=True):
             assert first["message"]["seq"] == retry["message"]["seq"]
-    assert all(a["ok"] for a in results[4:8])
+    assert all(a["ok"] for a in agent_acks)
 
     stored = await _stored(backend.database_url)
     by_conv: dict[uuid.UUID, list[Message]] = {}
