@@ -56,6 +56,14 @@ async def _locked_profiles(session: AsyncSession, subjects: list[Subject]) -> di
     return {row.subject_id: row for row in rows}
 
 
+def _as_published(event: InteractionEvent, subject: Subject) -> dict:
+    return {
+        "id": event.id, "type": event.type, "subject_id": subject[0], "subject_kind": subject[1],
+        "visitor_id": event.visitor_id, "customer_id": event.customer_id, "conversation_id": event.conversation_id,
+        "data": event.data, "occurred_at": event.occurred_at,
+    }
+
+
 async def fold_recorded(tx: Tx) -> None:
     """Fold the events this transaction recorded into their profiles (run just before commit)."""
     events = [e for e in tx.recorded if e.visitor_id is not None or e.customer_id is not None]
@@ -65,6 +73,7 @@ async def fold_recorded(tx: Tx) -> None:
     await session.flush()  # event ids, and links made in this transaction
     owners = await _owners(session, (e.visitor_id for e in events if e.visitor_id and e.customer_id is None))
     contributions: dict[Subject, State] = {}
+    published: list[dict] = []
     for event in events:
         if event.type == "visitor.identified" and event.visitor_id and event.customer_id:
             # The visitor's history so far becomes the customer's.
@@ -77,6 +86,9 @@ async def fold_recorded(tx: Tx) -> None:
         subject = _subject(event, owners)
         if subject is not None:
             contributions[subject] = combine(contributions.get(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
+            published.append(_as_published(event, subject))
+    # Listeners (offer triggers, outgoing webhooks) see the events once they are committed.
+    tx.emit("interactions.recorded", events=published)
     subjects = sorted(contributions, key=lambda s: s[0])
     rows = await _locked_profiles(session, subjects)
     for subject in subjects:
