@@ -11,12 +11,13 @@ from redis.asyncio import Redis
 
 from bot.client import RasaClient
 from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, openapi, pages, profiles, segments, visitor_session
-from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
+from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, INGESTOR, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
 from livechat.api.cors import cors_middleware
 from livechat.api.errors import error_middleware
 from livechat.bot_bridge import BotBridge
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.dispatch import Dispatcher
+from livechat.event_ingest import EventIngestor
 from livechat.message_writer import MessageWriter
 from livechat.presence import MemoryPresence, RedisPresence
 from livechat.rate_limit import MemoryRateLimiter, RedisRateLimiter
@@ -30,6 +31,7 @@ from livechat.routing import Strategy
 from livechat.services import Services
 from livechat.settings import Settings
 from livechat.transaction import EventBus
+from livechat.visitor_privacy import may_track
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -63,7 +65,9 @@ def create_app(settings: Settings) -> web.Application:
         app[REDIS] = redis
     sio.attach(app)
     writer = MessageWriter(services)
-    sio.register_namespace(VisitorNamespace(services, broadcaster, writer))
+    ingestor = EventIngestor(services.transaction, lambda visitor: may_track(visitor, settings))
+    app[INGESTOR] = ingestor
+    sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
     for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, health, pages):
         module.add_routes(app)
@@ -99,9 +103,11 @@ def create_app(settings: Settings) -> web.Application:
 
     async def router(app: web.Application) -> AsyncIterator[None]:
         writer.start()
+        ingestor.start()
         dispatcher.start()
         yield
         await dispatcher.close()
+        await ingestor.close()
         await writer.close()
 
     async def retention(app: web.Application) -> AsyncIterator[None]:

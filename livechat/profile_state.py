@@ -24,20 +24,36 @@ def empty() -> State:
 
 
 def combine(a: State, b: State) -> State:
-    out = empty()
-    for key in a["sum"].keys() | b["sum"].keys():
-        out["sum"][key] = a["sum"].get(key, 0) + b["sum"].get(key, 0)
-    for key in a["max"].keys() | b["max"].keys():
-        out["max"][key] = max(v for v in (a["max"].get(key), b["max"].get(key)) if v is not None)
-    for key in a["min"].keys() | b["min"].keys():
-        out["min"][key] = min(v for v in (a["min"].get(key), b["min"].get(key)) if v is not None)
-    for key in a["tally"].keys() | b["tally"].keys():
-        left, right = a["tally"].get(key, {}), b["tally"].get(key, {})
-        out["tally"][key] = {k: left.get(k, 0) + right.get(k, 0) for k in left.keys() | right.keys()}
-    for key in a["latest"].keys() | b["latest"].keys():
-        candidates = [v for v in (a["latest"].get(key), b["latest"].get(key)) if v is not None]
-        out["latest"][key] = max(candidates, key=lambda v: (v[0], v[1]))
+    return absorb(_copy(a), b)
+
+
+def _copy(state: State) -> State:
+    out = {section: dict(state.get(section, {})) for section in SECTIONS}
+    out["tally"] = {key: dict(counts) for key, counts in out["tally"].items()}
     return out
+
+
+def absorb(into: State, b: State) -> State:
+    """`combine`, writing into `into` (for folding many events without copying the profile each time)."""
+    for section in SECTIONS:
+        into.setdefault(section, {})
+    total, high, low, tally, latest = (into[k] for k in SECTIONS)
+    for key, value in b["sum"].items():
+        total[key] = total.get(key, 0) + value
+    for key, value in b["max"].items():
+        if key not in high or value > high[key]:
+            high[key] = value
+    for key, value in b["min"].items():
+        if key not in low or value < low[key]:
+            low[key] = value
+    for key, counts in b["tally"].items():
+        mine = tally.setdefault(key, {})
+        for k, n in counts.items():
+            mine[k] = mine.get(k, 0) + n
+    for key, value in b["latest"].items():
+        if key not in latest or (value[0], value[1]) > (latest[key][0], latest[key][1]):
+            latest[key] = value
+    return into
 
 
 def _one(**sections: dict[str, Any]) -> State:
@@ -88,7 +104,7 @@ def from_event(event_type: str, data: dict[str, Any], occurred_at: datetime, eve
     elif event_type.startswith("offer."):
         extra["tally"]["offers"] = {event_type.removeprefix("offer."): 1}
     state = _one(**seen)
-    return combine(state, _one(**extra))
+    return absorb(state, _one(**extra))
 
 
 def summary(state: State, now: datetime) -> dict[str, Any]:

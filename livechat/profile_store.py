@@ -8,16 +8,18 @@ customer's and removed, which is what a rebuild with the new link computes too.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Uuid, delete, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import InteractionEvent, Profile, SegmentMembership, Visitor
-from livechat.profile_state import State, combine, empty, from_event
+from livechat.db.types import JSONDoc, utcnow
+from livechat.interaction_log import RecordedEvent
+from livechat.profile_state import NOT_BEHAVIOUR, State, absorb, empty, from_event
 from livechat.segments import evaluate_subjects
 from livechat.transaction import Tx
 
@@ -25,13 +27,19 @@ Subject = tuple[uuid.UUID, str]
 REBUILD_BATCH = 5_000
 
 
-def _subject(event: InteractionEvent, owners: dict[uuid.UUID, uuid.UUID | None]) -> Subject | None:
+def _subject(event: RecordedEvent, owners: dict[uuid.UUID, uuid.UUID | None]) -> Subject | None:
     if event.customer_id is not None:
         return event.customer_id, "customer"
     if event.visitor_id is None:
         return None  # e.g. an agent logging in: nobody's profile
+    if not _is_behaviour(event.type):
+        return event.visitor_id, "visitor"  # bookkeeping is recorded under its subject's own id
     owner = owners.get(event.visitor_id)
     return (owner, "customer") if owner is not None else (event.visitor_id, "visitor")
+
+
+def _is_behaviour(event_type: str) -> bool:
+    return not event_type.startswith(NOT_BEHAVIOUR)
 
 
 async def _owners(session: AsyncSession, visitor_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
@@ -41,22 +49,50 @@ async def _owners(session: AsyncSession, visitor_ids: Iterable[uuid.UUID]) -> di
     return dict((await session.execute(select(Visitor.id, Visitor.customer_id).where(Visitor.id.in_(ids)))).all())
 
 
-async def _locked_profiles(session: AsyncSession, subjects: list[Subject]) -> dict[uuid.UUID, Profile]:
-    """The subjects' profile rows, created empty where missing, locked for this transaction (in id order,
-    so concurrent transactions cannot deadlock on them). Two statements, however many subjects."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(Profile).on_conflict_do_nothing(),
-        [{"subject_id": subject_id, "subject_kind": kind, "state": empty()} for subject_id, kind in subjects],
-    )
-    rows = await session.scalars(
-        select(Profile).where(Profile.subject_id.in_([s[0] for s in subjects])).order_by(Profile.subject_id)
-        .with_for_update().execution_options(populate_existing=True)
-    )
-    return {row.subject_id: row for row in rows}
+_LOCK_STATES_PG = text("""
+    INSERT INTO profiles (subject_id, subject_kind, state, updated_at)
+    SELECT s.id, s.kind, CAST(CAST(:empty AS text) AS jsonb), :now
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:kinds AS varchar[])) AS s(id, kind) ORDER BY s.id
+    ON CONFLICT (subject_id) DO UPDATE SET updated_at = EXCLUDED.updated_at
+    RETURNING subject_id, state
+""").columns(subject_id=Uuid, state=JSONDoc)
 
 
-def _as_published(event: InteractionEvent, subject: Subject) -> dict:
+async def _lock_states(session: AsyncSession, subjects: list[Subject]) -> dict[uuid.UUID, State]:
+    """The subjects' profile states, rows created empty where missing and locked for this transaction
+    (in id order, so concurrent transactions cannot deadlock on them)."""
+    if session.bind.dialect.name == "postgresql":
+        # One statement: insert the missing, lock the rest (a no-op update locks the row), return every
+        # state. Arrays rather than a VALUES list, so it is one prepared statement whatever the count.
+        result = await session.execute(_LOCK_STATES_PG, {
+            "ids": [s[0] for s in subjects], "kinds": [s[1] for s in subjects], "empty": json.dumps(empty()), "now": utcnow(),
+        })
+        return dict(result.all())
+    rows = [{"subject_id": subject_id, "subject_kind": kind, "state": empty(), "updated_at": utcnow()} for subject_id, kind in subjects]
+    # SQLite has one writer at a time: the transaction already holds the database.
+    await session.execute(sqlite_insert(Profile).on_conflict_do_nothing(), rows)
+    result = await session.execute(select(Profile.subject_id, Profile.state).where(Profile.subject_id.in_([s[0] for s in subjects])))
+    return dict(result.all())
+
+
+async def _store(session: AsyncSession, events: list[RecordedEvent]) -> None:
+    """Insert the events and give each its id, in the order they were recorded."""
+    if session.bind.dialect.name == "postgresql":
+        # Ids drawn first, so one multi-row insert stores them all and each event knows its id.
+        ids = sorted((await session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('interaction_events', 'id')) FROM generate_series(1, :n)"),
+            {"n": len(events)},
+        )).scalars().all())
+        for event, event_id in zip(events, ids, strict=True):
+            event.id = event_id
+        # Core, not the ORM's bulk insert, so it goes out as multi-row statements.
+        await session.execute(InteractionEvent.__table__.insert(), [{"id": e.id, **e.row()} for e in events])
+        return
+    for event in events:
+        event.id = (await session.execute(insert(InteractionEvent).values(event.row()).returning(InteractionEvent.id))).scalar_one()
+
+
+def _as_published(event: RecordedEvent, subject: Subject) -> dict:
     return {
         "id": event.id, "type": event.type, "subject_id": subject[0], "subject_kind": subject[1],
         "visitor_id": event.visitor_id, "customer_id": event.customer_id, "conversation_id": event.conversation_id,
@@ -64,14 +100,26 @@ def _as_published(event: InteractionEvent, subject: Subject) -> dict:
     }
 
 
-async def fold_recorded(tx: Tx) -> None:
-    """Fold the events this transaction recorded into their profiles (run just before commit)."""
-    events = [e for e in tx.recorded if e.visitor_id is not None or e.customer_id is not None]
+async def store_recorded(tx: Tx) -> None:
+    """Store what the transaction recorded and fold it into profiles (run just before commit). Folding
+    may record more (segment changes), which is stored in the next round."""
+    published: list[dict] = []
+    while tx.recorded:
+        events, tx.recorded = tx.recorded, []
+        await _store(tx.session, events)
+        published.extend(await _fold(tx, events))
+    if published:
+        # Listeners (offer triggers, outgoing webhooks) see the events once they are committed.
+        tx.emit("interactions.recorded", events=published)
+
+
+async def _fold(tx: Tx, events: list[RecordedEvent]) -> list[dict]:
+    """Fold events into their subjects' profiles; returns the events with their subjects, for listeners."""
+    events = [e for e in events if e.visitor_id is not None or e.customer_id is not None]
     if not events:
-        return
+        return []
     session = tx.session
-    await session.flush()  # event ids, and links made in this transaction
-    owners = await _owners(session, (e.visitor_id for e in events if e.visitor_id and e.customer_id is None))
+    owners = await _owners(session, (e.visitor_id for e in events if e.visitor_id and e.customer_id is None and _is_behaviour(e.type)))
     contributions: dict[Subject, State] = {}
     published: list[dict] = []
     for event in events:
@@ -80,41 +128,54 @@ async def fold_recorded(tx: Tx) -> None:
             previous = await session.get(Profile, event.visitor_id, with_for_update=True)
             if previous is not None:
                 key = (event.customer_id, "customer")
-                contributions[key] = combine(contributions.get(key, empty()), previous.state)
+                absorb(contributions.setdefault(key, empty()), previous.state)
                 await session.delete(previous)
                 await session.execute(delete(SegmentMembership).where(SegmentMembership.subject_id == event.visitor_id))
         subject = _subject(event, owners)
-        if subject is not None:
-            contributions[subject] = combine(contributions.get(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
-            published.append(_as_published(event, subject))
-    # Listeners (offer triggers, outgoing webhooks) see the events once they are committed.
-    tx.emit("interactions.recorded", events=published)
+        if subject is None:
+            continue
+        published.append(_as_published(event, subject))
+        if _is_behaviour(event.type):
+            absorb(contributions.setdefault(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
+    if not contributions:
+        return published
     subjects = sorted(contributions, key=lambda s: s[0])
-    rows = await _locked_profiles(session, subjects)
-    for subject in subjects:
-        row = rows[subject[0]]
-        row.state = combine(row.state, contributions[subject])
-    await evaluate_subjects(tx, [(s[0], s[1], rows[s[0]].state) for s in subjects])
+    states = await _lock_states(session, subjects)
+    folded = {subject: absorb(states[subject[0]], contributions[subject]) for subject in subjects}
+    await session.execute(update(Profile), [{"subject_id": s[0], "state": state} for s, state in folded.items()])
+    await evaluate_subjects(tx, [(s[0], s[1], state) for s, state in folded.items()])
+    return published
 
 
 async def rebuild(session: AsyncSession) -> int:
     """Recompute every profile from the interaction log; returns how many profiles there are."""
     owners = dict((await session.execute(select(Visitor.id, Visitor.customer_id))).all())
     states: dict[Subject, State] = {}
+    columns = (InteractionEvent.id, InteractionEvent.type, InteractionEvent.visitor_id, InteractionEvent.customer_id,
+               InteractionEvent.conversation_id, InteractionEvent.data, InteractionEvent.occurred_at)
     last_id = 0
     while True:
-        batch = list(await session.scalars(
-            select(InteractionEvent).where(InteractionEvent.id > last_id).order_by(InteractionEvent.id).limit(REBUILD_BATCH)
-        ))
-        if not batch:
+        rows = (await session.execute(
+            select(*columns).where(InteractionEvent.id > last_id).order_by(InteractionEvent.id).limit(REBUILD_BATCH)
+        )).all()
+        if not rows:
             break
-        for event in batch:
+        for event_id, type_, visitor_id, customer_id, conversation_id, data, occurred_at in rows:
+            if not _is_behaviour(type_):
+                continue
+            event = RecordedEvent(type_, visitor_id, customer_id, conversation_id, data, occurred_at, event_id)
             subject = _subject(event, owners)
             if subject is not None:
-                states[subject] = combine(states.get(subject, empty()), from_event(event.type, event.data, event.occurred_at, event.id))
-        last_id = batch[-1].id
-        session.expunge_all()
+                absorb(states.setdefault(subject, empty()), from_event(type_, data, occurred_at, event_id))
+        last_id = rows[-1][0]
     await session.execute(delete(Profile))
-    session.add_all(Profile(subject_id=s[0], subject_kind=s[1], state=state) for s, state in states.items())
-    await session.flush()
+    now = utcnow()
+    chunk: list[dict] = []
+    for (subject_id, kind), state in states.items():
+        chunk.append({"subject_id": subject_id, "subject_kind": kind, "state": state, "updated_at": now})
+        if len(chunk) >= REBUILD_BATCH:
+            await session.execute(insert(Profile), chunk)
+            chunk = []
+    if chunk:
+        await session.execute(insert(Profile), chunk)
     return len(states)

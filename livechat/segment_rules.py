@@ -41,7 +41,7 @@ import difflib
 import operator
 import string
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from livechat.errors import InvalidInput
@@ -121,10 +121,15 @@ class Rule:
     text: str
     fields: frozenset[str]
     tree: Node
+    # The tree turned into nested closures once, so evaluating walks no tree (rules run on every fold).
+    check: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", _closure(self.tree))
 
     def evaluate(self, profile: Mapping[str, Any]) -> bool:
         """Whether the profile (a `profile_state.summary()` dict) is in the segment."""
-        return _evaluate(self.tree, profile)
+        return self.check(profile)
 
 
 def compile_rule(text: str, *, known_fields: Collection[str] | None = None) -> Rule:
@@ -439,19 +444,35 @@ def _unexpected(token: _Token, expected: str) -> InvalidInput:
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def _evaluate(node: Node, profile: Mapping[str, Any]) -> bool:
+def _closure(node: Node) -> Callable[[Mapping[str, Any]], bool]:
+    """The rule's decision as a function of the profile (a `profile_state.summary()` dict)."""
     match node:
         case Or(items):
-            return any(_evaluate(item, profile) for item in items)
+            parts = tuple(_closure(item) for item in items)
+            return lambda profile: any(part(profile) for part in parts)
         case And(items):
-            return all(_evaluate(item, profile) for item in items)
+            parts = tuple(_closure(item) for item in items)
+            return lambda profile: all(part(profile) for part in parts)
         case Not(item):
-            return not _evaluate(item, profile)
+            inner = _closure(item)
+            return lambda profile: not inner(profile)
         case Compare(op, left, right):
-            return _compare(op, _value(left, profile), _value(right, profile))
+            get_left, get_right = _getter(left), _getter(right)
+            return lambda profile: _compare(op, get_left(profile), get_right(profile))
         case Truthy(operand):
-            return _truthy(_value(operand, profile))
+            get = _getter(operand)
+            return lambda profile: _truthy(get(profile))
     raise AssertionError(f"not a rule node: {node!r}")
+
+
+def _getter(node: FieldPath | Literal) -> Callable[[Mapping[str, Any]], Any]:
+    if isinstance(node, Literal):
+        value = node.value
+        return lambda profile: value
+    if len(node.names) == 1:
+        (name,) = node.names
+        return lambda profile: profile.get(name)
+    return lambda profile: _value(node, profile)
 
 
 def _value(node: FieldPath | Literal, profile: Mapping[str, Any]) -> Any:

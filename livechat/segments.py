@@ -14,7 +14,7 @@ import time
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import Profile, SegmentDefinition, SegmentMembership
@@ -86,19 +86,26 @@ async def evaluate_subjects(tx: Tx, subjects: list[tuple[uuid.UUID, str, State]]
         .where(SegmentMembership.subject_id.in_([s[0] for s in subjects]), SegmentMembership.segment.in_(list(compiled)))
     )).all():
         current.setdefault(subject_id, set()).add(segment)
+    joined: list[dict] = []
+    left: list[tuple[uuid.UUID, str]] = []
     for subject_id, kind, state in subjects:
         view = summary(state, moment)
         wanted = {name for name, rule in compiled.items() if rule.evaluate(view)}
         had = current.get(subject_id, set())
+        if wanted == had:
+            continue
         ids = {"customer_id": subject_id} if kind == "customer" else {"visitor_id": subject_id}
         for name in sorted(wanted - had):
-            tx.session.add(SegmentMembership(subject_id=subject_id, segment=name))
+            joined.append({"subject_id": subject_id, "segment": name, "since": moment})
             record(tx, "segment.joined", data={"segment": name}, **ids)
-        if had - wanted:
-            await tx.session.execute(delete(SegmentMembership).where(
-                SegmentMembership.subject_id == subject_id, SegmentMembership.segment.in_(sorted(had - wanted))))
-            for name in sorted(had - wanted):
-                record(tx, "segment.left", data={"segment": name}, **ids)
+        for name in sorted(had - wanted):
+            left.append((subject_id, name))
+            record(tx, "segment.left", data={"segment": name}, **ids)
+    # Core statements: one insert and one delete for every subject's changes together.
+    if joined:
+        await tx.session.execute(SegmentMembership.__table__.insert(), joined)
+    if left:
+        await tx.session.execute(delete(SegmentMembership).where(tuple_(SegmentMembership.subject_id, SegmentMembership.segment).in_(left)))
 
 
 async def refresh_all(transaction, *, batch: int = 1_000) -> int:

@@ -44,7 +44,7 @@ class Tx:
     session: AsyncSession
     events: list[DomainEvent] = field(default_factory=list)
     deferred_error: Exception | None = None
-    # Interaction events recorded in this transaction; folded into profiles just before commit.
+    # Interaction events recorded in this transaction; stored and folded into profiles just before commit.
     recorded: list[Any] = field(default_factory=list)
 
     def emit(self, name: str, **data: Any) -> None:
@@ -63,9 +63,9 @@ async def transaction(sessions: async_sessionmaker[AsyncSession], bus: EventBus)
             tx = Tx(session)
             yield tx
             if tx.recorded:
-                from livechat.profile_store import fold_recorded  # the store imports this module
+                from livechat.profile_store import store_recorded  # the store imports this module
 
-                await fold_recorded(tx)
+                await store_recorded(tx)
     await bus.publish(tx.events)
     if tx.deferred_error is not None:
         raise tx.deferred_error

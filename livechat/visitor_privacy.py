@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import select
 
 from livechat.db.models import Consent, Conversation, ConversationState, Customer, CustomerIdentity, Visitor
-from livechat.db.types import utcnow
 from livechat.errors import Forbidden, LivechatError, Unauthorized
+from livechat.event_ingest import EventIngestor
 from livechat.interaction_log import record
 from livechat.settings import Settings
 from livechat.transaction import Tx
@@ -105,15 +105,12 @@ def may_track(visitor: Visitor, settings: Settings) -> bool:
     return visitor.consent_tracking is True or not settings.require_consent
 
 
-async def track(tx: Tx, visitor_id: uuid.UUID, request: TrackIn, settings: Settings) -> bool:
-    """Store a page or cart event in the interaction log; False (and nothing stored) without consent."""
-    visitor = await _visitor(tx, visitor_id)
-    if not may_track(visitor, settings):
-        return False
-    visitor.last_seen_at = utcnow()
-    record(tx, f"track.{request.event}", visitor_id=visitor.id, customer_id=visitor.customer_id, data=dict(request.props))
-    tx.emit("visitor.tracked", visitor=visitor, event=request.event, props=dict(request.props))
-    return True
+async def track(ingestor: EventIngestor, visitor_id: uuid.UUID, request: TrackIn) -> bool:
+    """Store a page or cart event in the interaction log; False (and nothing stored) without consent.
+
+    Many visitors' events are stored together (livechat.event_ingest), the consent checked in that
+    same transaction."""
+    return await ingestor.record(f"track.{request.event}", visitor_id=visitor_id, data=dict(request.props), gate="tracking")
 
 
 async def identify(tx: Tx, visitor_id: uuid.UUID, request: IdentifyIn) -> uuid.UUID:

@@ -12,6 +12,7 @@ from livechat import visitor_privacy as privacy
 from livechat.conversations import latest_conversation
 from livechat.db.models import ConversationState, SenderKind
 from livechat.errors import InvalidInput, Unauthorized
+from livechat.event_ingest import EventIngestor
 from livechat.message_writer import MessageWriter, NotOnFastPath
 from livechat.messages import message_to_wire
 from livechat.offline_messages import LeaveMessageIn, leave_message
@@ -26,11 +27,12 @@ log = logging.getLogger(__name__)
 
 
 class VisitorNamespace(socketio.AsyncNamespace):
-    def __init__(self, services: Services, broadcaster, writer: MessageWriter) -> None:
+    def __init__(self, services: Services, broadcaster, writer: MessageWriter, ingestor: EventIngestor) -> None:
         super().__init__(VISITOR_NAMESPACE)
         self._services = services
         self._broadcaster = broadcaster
         self._writer = writer
+        self._ingestor = ingestor
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -118,8 +120,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def on_track(self, sid: str, data: Any) -> dict[str, Any]:
         request = parse(privacy.TrackIn, data)
         visitor_id = await self._visitor_id(sid)
-        async with self._services.transaction() as tx:
-            return {"stored": await privacy.track(tx, visitor_id, request, self._services.settings)}
+        return {"stored": await privacy.track(self._ingestor, visitor_id, request)}
 
     @acked
     async def on_identify(self, sid: str, data: Any) -> dict[str, Any]:
