@@ -56,13 +56,6 @@ def absorb(into: State, b: State) -> State:
     return into
 
 
-def _one(**sections: dict[str, Any]) -> State:
-    state = empty()
-    for section, values in sections.items():
-        state[section].update(values)
-    return state
-
-
 # Bookkeeping about a profile, not behaviour of its subject: folded into nothing.
 NOT_BEHAVIOUR = ("segment.", "customer.erased", "retention.")
 
@@ -72,39 +65,42 @@ def from_event(event_type: str, data: dict[str, Any], occurred_at: datetime, eve
     if event_type.startswith(NOT_BEHAVIOUR):
         return empty()
     at = occurred_at.isoformat()
-    seen = {"max": {"last_seen": at}, "min": {"first_seen": at}, "sum": {"events": 1}}
-    extra: dict[str, dict[str, Any]] = {"sum": {}, "max": {}, "min": {}, "tally": {}, "latest": {}}
+    # Built in place (one dict per section): this runs for every event folded.
+    total: dict[str, Any] = {"events": 1}
+    high: dict[str, Any] = {"last_seen": at}
+    tally: dict[str, dict[str, int]] = {}
+    latest: dict[str, list[Any]] = {}
+    state: State = {"sum": total, "max": high, "min": {"first_seen": at}, "tally": tally, "latest": latest}
     if event_type == "visitor.session":
-        extra["sum"]["visits"] = 1
+        total["visits"] = 1
     elif event_type == "conversation.started":
-        extra["sum"]["conversations"] = 1
+        total["conversations"] = 1
         if data.get("language"):
-            extra["tally"]["languages"] = {str(data["language"]).split("-")[0]: 1}
+            tally["languages"] = {str(data["language"]).split("-")[0]: 1}
     elif event_type == "message.created" and data.get("sender") == "visitor":
-        extra["sum"]["messages"] = 1
+        total["messages"] = 1
     elif event_type == "conversation.state_changed" and data.get("to") in ("queued", "assigned") and data.get("from") == "bot":
-        extra["sum"]["handoffs"] = 1
+        total["handoffs"] = 1
     elif event_type == "bot.intent" and data.get("intent"):
-        extra["tally"]["intents"] = {str(data["intent"]): 1}
+        tally["intents"] = {str(data["intent"]): 1}
     elif event_type == "conversation.rated" and isinstance(data.get("rating"), int):
-        extra["sum"].update({"csat_sum": data["rating"], "csat_count": 1})
+        total.update({"csat_sum": data["rating"], "csat_count": 1})
     elif event_type == "consent.changed" and data.get("purpose"):
-        extra["latest"][f"consent_{data['purpose']}"] = [at, event_id, bool(data.get("granted"))]
+        latest[f"consent_{data['purpose']}"] = [at, event_id, bool(data.get("granted"))]
     elif event_type == "order.placed":
-        extra["sum"].update({"orders": 1, "revenue_cents": int(data.get("total_cents") or 0)})
-        extra["max"]["last_order_at"] = at
+        total.update({"orders": 1, "revenue_cents": int(data.get("total_cents") or 0)})
+        high["last_order_at"] = at
     elif event_type.startswith("track."):
         name = event_type.removeprefix("track.")
-        extra["tally"]["tracked"] = {name: 1}
+        tally["tracked"] = {name: 1}
         if name == "cart_add":
-            extra["latest"]["cart_activity"] = [at, event_id, "add"]
-            extra["max"]["last_cart_at"] = at
+            latest["cart_activity"] = [at, event_id, "add"]
+            high["last_cart_at"] = at
         elif name in ("cart_remove", "checkout_started"):
-            extra["latest"]["cart_activity"] = [at, event_id, name]
+            latest["cart_activity"] = [at, event_id, name]
     elif event_type.startswith("offer."):
-        extra["tally"]["offers"] = {event_type.removeprefix("offer."): 1}
-    state = _one(**seen)
-    return absorb(state, _one(**extra))
+        tally["offers"] = {event_type.removeprefix("offer."): 1}
+    return state
 
 
 def summary(state: State, now: datetime) -> dict[str, Any]:

@@ -49,6 +49,20 @@ async def _owners(session: AsyncSession, visitor_ids: Iterable[uuid.UUID]) -> di
     return dict((await session.execute(select(Visitor.id, Visitor.customer_id).where(Visitor.id.in_(ids)))).all())
 
 
+# Array parameters rather than a row per parameter set: one prepared statement whatever the count, and
+# none of the per-row parameter processing that dominates bulk statements in Python.
+_INSERT_EVENTS_PG = text("""
+    INSERT INTO interaction_events (id, type, occurred_at, visitor_id, customer_id, conversation_id, data)
+    SELECT e.id, e.type, e.at, e.visitor, e.customer, e.conversation, CAST(e.data AS jsonb)
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:types AS varchar[]), CAST(:ats AS timestamptz[]), CAST(:visitors AS uuid[]),
+                CAST(:customers AS uuid[]), CAST(:conversations AS uuid[]), CAST(:datas AS text[]))
+         AS e(id, type, at, visitor, customer, conversation, data)
+""")
+_UPDATE_STATES_PG = text("""
+    UPDATE profiles SET state = CAST(u.state AS jsonb), updated_at = :now
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:states AS text[])) AS u(id, state)
+    WHERE profiles.subject_id = u.id
+""")
 _LOCK_STATES_PG = text("""
     INSERT INTO profiles (subject_id, subject_kind, state, updated_at)
     SELECT s.id, s.kind, CAST(CAST(:empty AS text) AS jsonb), :now
@@ -62,8 +76,7 @@ async def _lock_states(session: AsyncSession, subjects: list[Subject]) -> dict[u
     """The subjects' profile states, rows created empty where missing and locked for this transaction
     (in id order, so concurrent transactions cannot deadlock on them)."""
     if session.bind.dialect.name == "postgresql":
-        # One statement: insert the missing, lock the rest (a no-op update locks the row), return every
-        # state. Arrays rather than a VALUES list, so it is one prepared statement whatever the count.
+        # One statement: insert the missing, lock the rest (a no-op update locks the row), return every state.
         result = await session.execute(_LOCK_STATES_PG, {
             "ids": [s[0] for s in subjects], "kinds": [s[1] for s in subjects], "empty": json.dumps(empty()), "now": utcnow(),
         })
@@ -85,8 +98,11 @@ async def _store(session: AsyncSession, events: list[RecordedEvent]) -> None:
         )).scalars().all())
         for event, event_id in zip(events, ids, strict=True):
             event.id = event_id
-        # Core, not the ORM's bulk insert, so it goes out as multi-row statements.
-        await session.execute(InteractionEvent.__table__.insert(), [{"id": e.id, **e.row()} for e in events])
+        await session.execute(_INSERT_EVENTS_PG, {
+            "ids": ids, "types": [e.type for e in events], "ats": [e.occurred_at for e in events],
+            "visitors": [e.visitor_id for e in events], "customers": [e.customer_id for e in events],
+            "conversations": [e.conversation_id for e in events], "datas": [json.dumps(e.data) for e in events],
+        })
         return
     for event in events:
         event.id = (await session.execute(insert(InteractionEvent).values(event.row()).returning(InteractionEvent.id))).scalar_one()
@@ -142,7 +158,12 @@ async def _fold(tx: Tx, events: list[RecordedEvent]) -> list[dict]:
     subjects = sorted(contributions, key=lambda s: s[0])
     states = await _lock_states(session, subjects)
     folded = {subject: absorb(states[subject[0]], contributions[subject]) for subject in subjects}
-    await session.execute(update(Profile), [{"subject_id": s[0], "state": state} for s, state in folded.items()])
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(_UPDATE_STATES_PG, {
+            "ids": [s[0] for s in folded], "states": [json.dumps(state) for state in folded.values()], "now": utcnow(),
+        })
+    else:
+        await session.execute(update(Profile), [{"subject_id": s[0], "state": state} for s, state in folded.items()])
     await evaluate_subjects(tx, [(s[0], s[1], state) for s, state in folded.items()])
     return published
 

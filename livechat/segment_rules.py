@@ -444,6 +444,11 @@ def _unexpected(token: _Token, expected: str) -> InvalidInput:
 # --- evaluation -----------------------------------------------------------------------------
 
 
+_NUMERIC_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
+}
+
+
 def _closure(node: Node) -> Callable[[Mapping[str, Any]], bool]:
     """The rule's decision as a function of the profile (a `profile_state.summary()` dict)."""
     match node:
@@ -456,6 +461,16 @@ def _closure(node: Node) -> Callable[[Mapping[str, Any]], bool]:
         case Not(item):
             inner = _closure(item)
             return lambda profile: not inner(profile)
+        case Compare(op, FieldPath(names=(name,)), Literal(value=number)) if op in _NUMERIC_OPS and _kind(number) == "number":
+            # The common shape (`orders >= 3`): numbers compare directly; anything else takes the general path.
+            direct = _NUMERIC_OPS[op]
+
+            def compare_number(profile: Mapping[str, Any]) -> bool:
+                value = profile.get(name)
+                if type(value) is int or type(value) is float:
+                    return direct(value, number)
+                return _compare(op, value, number)
+            return compare_number
         case Compare(op, left, right):
             get_left, get_right = _getter(left), _getter(right)
             return lambda profile: _compare(op, get_left(profile), get_right(profile))
