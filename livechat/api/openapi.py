@@ -81,6 +81,10 @@ def _paths() -> dict[str, Any]:
             "/api/agent/canned": {"get": _op("Canned responses"), "post": _op("Add a canned response", body=CannedIn, ok=201)},
             "/api/agent/agents": {"get": _op("Agents with presence"), "post": _op("Create an agent", body=AgentIn, ok=201)},
             "/api/agent/dashboard": {"get": _op("Live figures")},
+            "/api/agent/profiles": {"get": _op("Profiles in id order, optionally one segment's members", params=[
+                _query("segment", {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}),
+                _query("after", {"type": "string", "format": "uuid"}),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 200})])},
             "/api/agent/profiles/{subject_id}": {"get": _op("A profile's summary and segments", params=SUBJECT)},
             "/api/agent/profiles/{subject_id}/events": {"get": _op("A profile's interaction events, newest first", params=SUBJECT + [
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from aiohttp import web
@@ -56,6 +57,47 @@ async def get_profile(request: web.Request) -> web.Response:
     })
 
 
+MAX_PAGE = 200
+SEGMENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+async def list_profiles(request: web.Request) -> web.Response:
+    """Profiles in subject-id order, optionally only a segment's members; `after` continues a page."""
+    await principal_of(request)
+    limit = _int(request, "limit", 50, 1, MAX_PAGE)
+    segment = request.query.get("segment")
+    if segment is not None and not SEGMENT_NAME.match(segment):
+        raise InvalidInput("Not a segment name.", fields=["segment"])
+    after: uuid.UUID | None = None
+    if request.query.get("after"):
+        try:
+            after = uuid.UUID(request.query["after"])
+        except ValueError:
+            raise InvalidInput("after must be a profile id from the previous page.", fields=["after"]) from None
+    query = select(Profile).order_by(Profile.subject_id).limit(limit)
+    if segment is not None:
+        query = query.join(SegmentMembership, (SegmentMembership.subject_id == Profile.subject_id) & (SegmentMembership.segment == segment))
+    if after is not None:
+        query = query.where(Profile.subject_id > after)
+    now = utcnow()
+    async with request.app[SERVICES].sessions() as session:
+        profiles = list(await session.scalars(query))
+        memberships: dict[uuid.UUID, list[str]] = {}
+        for subject_id, name in (await session.execute(
+            select(SegmentMembership.subject_id, SegmentMembership.segment)
+            .where(SegmentMembership.subject_id.in_([p.subject_id for p in profiles])).order_by(SegmentMembership.segment)
+        )).all():
+            memberships.setdefault(subject_id, []).append(name)
+    rows = []
+    for profile in profiles:
+        view = summary(profile.state, now)
+        rows.append({
+            "subject_id": str(profile.subject_id), "kind": profile.subject_kind, "segments": memberships.get(profile.subject_id, []),
+            **{key: view[key] for key in ("last_seen", "visits", "conversations", "orders", "lifetime_value_cents", "rfm", "preferred_language")},
+        })
+    return web.json_response({"profiles": rows, "next_after": rows[-1]["subject_id"] if len(rows) == limit else None})
+
+
 async def get_events(request: web.Request) -> web.Response:
     await principal_of(request)
     subject = _subject(request)
@@ -73,5 +115,6 @@ async def get_events(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/agent/profiles", list_profiles)
     app.router.add_get("/api/agent/profiles/{subject_id}", get_profile)
     app.router.add_get("/api/agent/profiles/{subject_id}/events", get_events)

@@ -87,6 +87,20 @@ async def test_segments_follow_events_and_rules(pg_backend, make_node, monkeypat
     assert await _memberships(pg_backend.database_url, lapsed) >= {"repeat_customer", "churn_risk", "vip"}
     assert "vip" not in await _memberships(pg_backend.database_url, first)
 
+    # The REST list of a segment's members, a page at a time.
+    status, vips = await root.rest("GET", "/api/agent/profiles?segment=vip")
+    assert status == 200 and [p["subject_id"] for p in vips["profiles"]] == [str(lapsed)]
+    assert vips["profiles"][0]["lifetime_value_cents"] == 170_000 and "churn_risk" in vips["profiles"][0]["segments"]
+    buyers: list[str] = []
+    after = ""
+    while after is not None:
+        status, page = await root.rest("GET", f"/api/agent/profiles?segment=first_time_buyer&limit=3&after={after}")
+        assert status == 200 and len(page["profiles"]) <= 3
+        buyers += [p["subject_id"] for p in page["profiles"]]
+        after = page["next_after"]
+    assert sorted(buyers) == sorted(str(c) for c in [first, *others])
+    assert (await root.rest("GET", "/api/agent/profiles?segment=Robert'); DROP TABLE profiles"))[0] == 400
+
     engine = create_engine(pg_backend.database_url)
     async with create_session_factory(engine)() as session:
         changes = [(e.type, e.data["segment"]) for e in await session.scalars(
