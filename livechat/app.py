@@ -10,7 +10,9 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.client import RasaClient
-from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, openapi, pages, profiles, segments, visitor_session
+from livechat.api import (
+    agent_data, agent_session, bot_data, customer_rights, health, metrics, openapi, pages, profiles, segments, visitor_session,
+)
 from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, INGESTOR, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
 from livechat.api.cors import cors_middleware
 from livechat.api.errors import error_middleware
@@ -55,6 +57,8 @@ def create_app(settings: Settings) -> web.Application:
     bus.subscribe("conversation.offline_message", broadcaster.on_offline_message)
     bus.subscribe("conversation.read", broadcaster.on_read)
     bus.subscribe("agent.logged_out", broadcaster.on_logged_out)
+    bus.subscribe("message.created", services.metrics.on_message_created)
+    bus.subscribe("interactions.recorded", services.metrics.on_interactions_recorded)
 
     app = web.Application(middlewares=[error_middleware, cors_middleware(settings), pages.security_headers], client_max_size=256 * 1024)
     app[SERVICES] = services
@@ -69,7 +73,7 @@ def create_app(settings: Settings) -> web.Application:
     app[INGESTOR] = ingestor
     sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
-    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, health, pages):
+    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, health, metrics, pages):
         module.add_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -92,7 +96,8 @@ def create_app(settings: Settings) -> web.Application:
                 timeout_s=settings.rasa_timeout_s,
                 token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
             )
-            bridge = BotBridge(rasa, services.transaction, broadcaster, max_concurrency=settings.rasa_max_concurrency, settings=settings)
+            bridge = BotBridge(rasa, services.transaction, broadcaster, max_concurrency=settings.rasa_max_concurrency, settings=settings,
+                               metrics=services.metrics)
             bus.subscribe("message.created", bridge.on_message_created)
             bus.subscribe("conversation.state_changed", bridge.on_state_changed)
             bus.subscribe("conversation.handed_back", bridge.on_handed_back)
@@ -102,6 +107,10 @@ def create_app(settings: Settings) -> web.Application:
             await bridge.close()
 
     async def router(app: web.Application) -> AsyncIterator[None]:
+        if not sio.manager_initialized:
+            # Start the Redis listener now, not on the first connection, so /health can watch it from the start.
+            sio.manager_initialized = True
+            sio.manager.initialize()
         writer.start()
         ingestor.start()
         dispatcher.start()

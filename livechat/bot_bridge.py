@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
+
+import structlog
 
 from bot.client import BotUnavailable, RasaClient
 from bot.replies import BotReply, handoff_reason, to_replies
@@ -22,6 +25,7 @@ from livechat.db.models import Conversation, ConversationState, Message, SenderK
 from livechat.handoff import do_queue
 from livechat.interaction_log import record
 from livechat.messages import append_message, lock_conversation
+from livechat.metrics import Metrics
 from livechat.settings import Settings
 from livechat.transaction import DomainEvent, Tx
 
@@ -58,7 +62,9 @@ Work = Turn | Pause | Resume
 
 
 class BotBridge:
-    def __init__(self, rasa: RasaClient, transaction: TransactionFactory, notifier: TypingNotifier, *, max_concurrency: int, settings: Settings | None = None) -> None:
+    def __init__(self, rasa: RasaClient, transaction: TransactionFactory, notifier: TypingNotifier, *, max_concurrency: int,
+                 settings: Settings | None = None, metrics: Metrics | None = None) -> None:
+        self._metrics = metrics
         self._rasa = rasa
         self._transaction = transaction
         self._notifier = notifier
@@ -104,6 +110,8 @@ class BotBridge:
         await asyncio.gather(*workers, return_exceptions=True)
 
     async def _drain(self, conversation_id: uuid.UUID) -> None:
+        # Every log line of this conversation's bot work carries its id (structured logs).
+        structlog.contextvars.bind_contextvars(conversation_id=str(conversation_id))
         try:
             queue = self._pending[conversation_id]
             while queue:
@@ -149,7 +157,13 @@ class BotBridge:
         await self._notifier.typing(conv, "bot", True)
         try:
             async with self._slots:
-                rasa_messages = await self._rasa.send(str(conv.id), text if text is not None else _bot_text(message), _metadata(conv, visitor))
+                started, outcome = time.perf_counter(), "failed"
+                try:
+                    rasa_messages = await self._rasa.send(str(conv.id), text if text is not None else _bot_text(message), _metadata(conv, visitor))
+                    outcome = "ok"
+                finally:
+                    if self._metrics is not None:
+                        self._metrics.bot_latency.labels(outcome).observe(time.perf_counter() - started)
         except BotUnavailable as exc:
             log.warning("bot unavailable (%s) for conversation %s; queueing it for a person", exc.reason, conv.id)
             await self._hand_to_people(conv.id, reason="bot_unavailable", failure=exc.reason)

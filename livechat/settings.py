@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = Field(8.0, description="How long a bot turn may take before the visitor is told and the chat is queued for a person.")
     rasa_max_concurrency: int = Field(64, description="Bot turns in flight at once; more wait in line.")
     rasa_token: SecretStr | None = Field(None, description="Token for Rasa's HTTP API (rasa run --auth-token).")
+    metrics_token: SecretStr | None = Field(None, description="Bearer token /metrics requires; unset: /metrics is open (keep it off the public internet).")
     bot_api_token: SecretStr | None = Field(
         None, description="Bearer token the Rasa action server uses on /api/bot/*. Unset: the bot API is closed."
     )

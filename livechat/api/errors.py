@@ -7,6 +7,7 @@ import logging
 
 from aiohttp import web
 
+from livechat.api.appkeys import SERVICES
 from livechat.errors import InvalidInput, LivechatError
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except LivechatError as exc:
+        request.app[SERVICES].metrics.error("rest", exc.code)
         return web.json_response({"error": exc.to_dict()}, status=exc.status)
     except web.HTTPException as exc:
         if exc.status < 400 or not request.path.startswith("/api/"):
@@ -28,6 +30,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         return error_response(exc.reason.lower().replace(" ", "_"), exc.reason, exc.status)
     except Exception:  # noqa: BLE001 - log the trace, answer without it
         log.exception("unhandled error on %s %s", request.method, request.path)
+        request.app[SERVICES].metrics.error("rest", "internal_error")
         return error_response("internal_error", "Something went wrong on our side.", 500)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import socketio
 from aiohttp import web
 from sqlalchemy import text
 
@@ -32,14 +33,29 @@ async def health(request: web.Request) -> web.Response:
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {type(exc).__name__}"
+    listener = _redis_listener(services.sio)
+    if listener is not None:
+        checks["redis_listener"] = listener
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
             rasa_ready = await request.app[RASA].is_ready()
     except TimeoutError:
         rasa_ready = False
     checks["rasa"] = "ok" if rasa_ready else "unavailable"
-    healthy = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured")
+    healthy = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured") and checks.get("redis_listener", "ok") == "ok"
     return web.json_response({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def _redis_listener(sio) -> str | None:
+    """python-socketio's Redis manager listens in a background task that can end without a word (then
+    this node no longer hears the others); None on a single node."""
+    manager = sio.manager
+    if not isinstance(manager, socketio.AsyncRedisManager):
+        return None
+    task = getattr(manager, "thread", None)
+    if task is None:
+        return "not started"
+    return "dead" if task.done() else "ok"
 
 
 def add_routes(app: web.Application) -> None:

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
+
 from livechat.errors import LivechatError
 
 log = logging.getLogger(__name__)
@@ -20,12 +22,21 @@ def acked(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
     @functools.wraps(handler)
     async def wrapper(self: Any, sid: str, *args: Any) -> dict[str, Any]:
         data = args[0] if args else None
+        conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
+        # Log lines while handling carry the event, the socket and the conversation (structured logs).
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            socket_event=handler.__name__.removeprefix("on_"), sid=sid,
+            **({"conversation_id": conversation_id[:64]} if isinstance(conversation_id, str) else {}),
+        )
         try:
             return {"ok": True, **await handler(self, sid, data)}
         except LivechatError as exc:
+            self._services.metrics.error("socket", exc.code)
             return {"ok": False, "error": exc.to_dict()}
         except Exception:  # noqa: BLE001 - the client gets a clear error, the log gets the trace
             log.exception("socket handler %s failed", handler.__name__)
+            self._services.metrics.error("socket", "internal_error")
             return {"ok": False, "error": {"code": "internal_error", "message": "Something went wrong on our side. Please retry."}}
 
     return wrapper
