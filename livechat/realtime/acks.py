@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import socketio
 import structlog
 
 from livechat.errors import LivechatError
@@ -40,3 +42,35 @@ def acked(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
             return {"ok": False, "error": {"code": "internal_error", "message": "Something went wrong on our side. Please retry."}}
 
     return wrapper
+
+
+LIFECYCLE = frozenset({"connect", "disconnect"})
+# The event a packet becomes when its JSON is nested deeper than the parser can go (see SafeJson).
+TOO_DEEP_EVENT = "\x00too_deep"
+
+
+class SafeJson:
+    """The json module python-socketio decodes packets with, minus one crash: JSON nested deeper than
+    Python's parser allows raised RecursionError inside python-socketio, which logged a trace and never
+    answered. Such a packet becomes the TOO_DEEP_EVENT event, which the namespace answers clearly."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return json.loads(text, **kwargs)
+        except RecursionError:
+            return [TOO_DEEP_EVENT]
+
+
+class AckingNamespace(socketio.AsyncNamespace):
+    """A namespace that answers an event it has no handler for with an error ack, instead of silence."""
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == TOO_DEEP_EVENT:
+            return {"ok": False, "error": {"code": "payload_too_deep", "message": "The payload is nested too deeply."}}
+        if event not in LIFECYCLE and not hasattr(self, f"on_{event}"):
+            shown = event[:40] if isinstance(event, str) else "?"
+            return {"ok": False, "error": {"code": "unknown_event", "message": f'There is no "{shown}" event here.'}}
+        return await super().trigger_event(event, *args)

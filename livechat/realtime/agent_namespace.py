@@ -17,7 +17,7 @@ from livechat.errors import Forbidden, InvalidInput, Unauthorized
 from livechat.message_writer import MessageWriter, NotOnFastPath
 from livechat.messages import message_to_wire, messages_after
 from livechat.presence import Presence, Status
-from livechat.realtime.acks import acked
+from livechat.realtime.acks import AckingNamespace, acked
 from livechat.realtime.server import (
     AGENT_NAMESPACE,
     ALL_AGENTS,
@@ -46,7 +46,7 @@ class TokenIn(BaseModel):
     token: str
 
 
-class AgentNamespace(socketio.AsyncNamespace):
+class AgentNamespace(AckingNamespace):
     def __init__(self, services: Services, presence: Presence, broadcaster, dispatcher, writer: MessageWriter) -> None:
         super().__init__(AGENT_NAMESPACE)
         self._writer = writer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socketio
 
+from livechat.realtime.acks import SafeJson
 from livechat.settings import Settings
 
 VISITOR_NAMESPACE = "/visitor"
@@ -22,6 +23,7 @@ def create_socketio(settings: Settings) -> socketio.AsyncServer:
         client_manager=manager,
         cors_allowed_origins=settings.origins_for_socketio,
         max_http_buffer_size=64 * 1024,
+        json=SafeJson,
         ping_interval=20,
         ping_timeout=20,
     )

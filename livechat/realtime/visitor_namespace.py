@@ -16,7 +16,7 @@ from livechat.event_ingest import EventIngestor
 from livechat.message_writer import MessageWriter, NotOnFastPath
 from livechat.messages import message_to_wire
 from livechat.offline_messages import LeaveMessageIn, leave_message
-from livechat.realtime.acks import acked
+from livechat.realtime.acks import AckingNamespace, acked
 from livechat.realtime.server import VISITOR_NAMESPACE, visitor_room
 from livechat.services import Services
 from livechat.text_input import clean_text, parse
@@ -26,7 +26,7 @@ from livechat.visitors import MessageIn, ReadIn, SyncIn, post_visitor_message, r
 log = logging.getLogger(__name__)
 
 
-class VisitorNamespace(socketio.AsyncNamespace):
+class VisitorNamespace(AckingNamespace):
     def __init__(self, services: Services, broadcaster, writer: MessageWriter, ingestor: EventIngestor) -> None:
         super().__init__(VISITOR_NAMESPACE)
         self._services = services
