@@ -529,7 +529,10 @@ async def main() -> None:
         env = {**os.environ, "LIVECHAT_DATABASE_URL": db_url, "LIVECHAT_PORT": str(livechat_port), "LIVECHAT_RASA_URL": UNREACHABLE_RASA,
                "LIVECHAT_SECRET_KEY": secrets.token_urlsafe(32), "LIVECHAT_LOG_LEVEL": "WARNING", "LIVECHAT_DATA_DIR": str(workdir),
                # A long run must not outlive the agents' access tokens (presence heartbeats would be refused).
-               "LIVECHAT_AGENT_ACCESS_TTL_S": "86400"}
+               "LIVECHAT_AGENT_ACCESS_TTL_S": "86400",
+               # Load from one machine: the per-connection and per-address limits would stop the benchmark itself.
+               "LIVECHAT_SOCKET_EVENTS_PER_10S": "1000000", "LIVECHAT_VISITOR_SESSIONS_PER_IP_PER_MIN": "1000000",
+               "LIVECHAT_SOCKET_CONNECTS_PER_IP_PER_MIN": "1000000"}
         if args.redis:
             env |= {"LIVECHAT_REDIS_URL": REDIS_URL, "LIVECHAT_REDIS_CHANNEL": channel}
         processes.append(spawn([sys.executable, str(Path(__file__).with_name("echo_server.py")), "--port", str(echo_port)],

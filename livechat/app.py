@@ -71,7 +71,7 @@ def create_app(settings: Settings) -> web.Application:
     writer = MessageWriter(services)
     ingestor = EventIngestor(services.transaction, lambda visitor: may_track(visitor, settings))
     app[INGESTOR] = ingestor
-    sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor))
+    sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor, limiter))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
     for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, health, metrics, pages):
         module.add_routes(app)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     agent_refresh_ttl_s: int = Field(14 * 24 * 3600, description="How long an agent stays logged in without using the console.")
     login_max_attempts: int = Field(5, description="Login attempts allowed per email per window (four times that per IP address).")
     login_window_s: int = Field(300, description="The login rate-limit window.")
+    socket_events_per_10s: int = Field(100, ge=1, description="Events one socket connection may send per 10 seconds (typing included).")
+    visitor_sessions_per_ip_per_min: int = Field(60, ge=1, description="New visitor sessions one IP address may open per minute.")
+    socket_connects_per_ip_per_min: int = Field(120, ge=1, description="Widget socket connections one IP address may open per minute.")
     routing_strategy: Literal["least_busy", "round_robin"] = Field(
         "least_busy", description="How waiting chats are given to agents: least_busy (share of capacity used) or round_robin."
     )

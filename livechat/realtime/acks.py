@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,6 +13,7 @@ import socketio
 import structlog
 
 from livechat.errors import LivechatError
+from livechat.rate_limit import MemoryRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,25 @@ class SafeJson:
             return [TOO_DEEP_EVENT]
 
 
+EVENT_WINDOW_S = 10
+
+
 class AckingNamespace(socketio.AsyncNamespace):
-    """A namespace that answers an event it has no handler for with an error ack, instead of silence."""
+    """A namespace that answers an event it has no handler for with an error ack, instead of silence, and
+    limits how many events one connection may send (in this node's memory: a connection lives on one node)."""
+
+    def __init__(self, namespace: str, *, events_per_10s: int) -> None:
+        super().__init__(namespace)
+        self._events_per_window = events_per_10s
+        self._event_counts = MemoryRateLimiter()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event not in LIFECYCLE and args:
+            retry_after = await self._event_counts.hit(f"{args[0]}", limit=self._events_per_window, window_s=EVENT_WINDOW_S)
+            if retry_after is not None:
+                seconds = math.ceil(retry_after)
+                return {"ok": False, "error": {"code": "rate_limited", "message": f"Too many events; try again in {seconds} s.",
+                                               "retry_after_s": seconds}}
         if event == TOO_DEEP_EVENT:
             return {"ok": False, "error": {"code": "payload_too_deep", "message": "The payload is nested too deeply."}}
         if event not in LIFECYCLE and not hasattr(self, f"on_{event}"):

@@ -48,7 +48,7 @@ class TokenIn(BaseModel):
 
 class AgentNamespace(AckingNamespace):
     def __init__(self, services: Services, presence: Presence, broadcaster, dispatcher, writer: MessageWriter) -> None:
-        super().__init__(AGENT_NAMESPACE)
+        super().__init__(AGENT_NAMESPACE, events_per_10s=services.settings.socket_events_per_10s)
         self._writer = writer
         self._services = services
         self._presence = presence

@@ -47,3 +47,9 @@ def conversation_room(conversation_id: object) -> str:
 
 def session_room(session_id: object) -> str:
     return f"session:{session_id}"
+
+
+def client_ip(environ: dict) -> str:
+    """The peer address of a socket.io connection (engine.io's own REMOTE_ADDR is a fixed placeholder under aiohttp)."""
+    request = environ.get("aiohttp.request")
+    return (request.remote if request is not None else None) or "unknown"

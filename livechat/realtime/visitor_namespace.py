@@ -17,7 +17,8 @@ from livechat.message_writer import MessageWriter, NotOnFastPath
 from livechat.messages import message_to_wire
 from livechat.offline_messages import LeaveMessageIn, leave_message
 from livechat.realtime.acks import AckingNamespace, acked
-from livechat.realtime.server import VISITOR_NAMESPACE, visitor_room
+from livechat.rate_limit import RateLimited, RateLimiter, enforce
+from livechat.realtime.server import VISITOR_NAMESPACE, client_ip, visitor_room
 from livechat.services import Services
 from livechat.text_input import clean_text, parse
 from livechat.tokens import read_visitor_token
@@ -27,15 +28,21 @@ log = logging.getLogger(__name__)
 
 
 class VisitorNamespace(AckingNamespace):
-    def __init__(self, services: Services, broadcaster, writer: MessageWriter, ingestor: EventIngestor) -> None:
-        super().__init__(VISITOR_NAMESPACE)
+    def __init__(self, services: Services, broadcaster, writer: MessageWriter, ingestor: EventIngestor, limiter: RateLimiter) -> None:
+        super().__init__(VISITOR_NAMESPACE, events_per_10s=services.settings.socket_events_per_10s)
         self._services = services
+        self._limiter = limiter
         self._broadcaster = broadcaster
         self._writer = writer
         self._ingestor = ingestor
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            await enforce(self._limiter, f"connect:ip:{client_ip(environ)}", limit=self._services.settings.socket_connects_per_ip_per_min,
+                          window_s=60, what="connections from your address")
+        except RateLimited as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, exc.to_dict()) from None
         try:
             visitor_id = read_visitor_token(token, key=self._services.settings.signing_key)
         except Unauthorized as exc:

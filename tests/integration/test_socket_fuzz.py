@@ -91,7 +91,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LoopThrea
         await engine.dispose()
         await add_agent(url, "fuzz@shop.test", role="supervisor")
         settings = Settings(database_url=url, rasa_url="http://127.0.0.1:9", secret_key="fuzz-secret-key-0123456789-0123456789",
-                            data_dir=tmp / "data", port=port)
+                            data_dir=tmp / "data", port=port, socket_events_per_10s=1_000_000)
         runner = web.AppRunner(create_app(settings), shutdown_timeout=1)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
