@@ -1,0 +1,56 @@
+"""The fault suite's checker: what clients sent and had acknowledged, what the database holds and what
+each participant received, compared per conversation."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from livechat.db.engine import create_engine, create_session_factory
+from livechat.db.models import Message
+
+
+class Participant(Protocol):
+    name: str
+    acked: dict[str, int]  # client_id -> seq the server acknowledged
+    seen: dict[int, str]  # seq -> text, live or resynced
+    duplicates: list[int]  # seqs that arrived again with other content
+
+
+async def stored_messages(database_url: str, conversation_ids: list[uuid.UUID]) -> dict[str, list[dict[str, Any]]]:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            rows = await session.scalars(select(Message).where(Message.conversation_id.in_(conversation_ids)).order_by(Message.seq))
+            stored: dict[str, list[dict[str, Any]]] = {str(c): [] for c in conversation_ids}
+            for m in rows:
+                stored[str(m.conversation_id)].append({"seq": m.seq, "client_id": m.client_id, "text": m.text})
+            return stored
+    finally:
+        await engine.dispose()
+
+
+def check_conversations(stored: dict[str, list[dict[str, Any]]], participants: dict[str, list[Participant]]) -> None:
+    """Zero lost, zero duplicated, order kept; raises AssertionError listing every violation."""
+    problems: list[str] = []
+    for conv_id, messages in stored.items():
+        seqs = [m["seq"] for m in messages]
+        if seqs != list(range(1, len(seqs) + 1)):
+            problems.append(f"{conv_id}: stored sequence has gaps or repeats: {seqs}")
+        by_client = Counter(m["client_id"] for m in messages if m["client_id"])
+        problems += [f"{conv_id}: client id {cid} stored {n} times" for cid, n in by_client.items() if n > 1]
+        by_seq = {m["seq"]: m for m in messages}
+        for side in participants.get(conv_id, []):
+            for client_id, seq in side.acked.items():
+                if by_seq.get(seq, {}).get("client_id") != client_id:
+                    problems.append(f"{conv_id}: {side.name}'s acknowledged {client_id} (seq {seq}) is not stored as acknowledged")
+            missing = sorted(set(by_seq) - set(side.seen))
+            if missing:
+                problems.append(f"{conv_id}: {side.name} never received seqs {missing}")
+            wrong = [seq for seq, text in side.seen.items() if seq not in by_seq or by_seq[seq]["text"] != text]
+            if wrong or side.duplicates:
+                problems.append(f"{conv_id}: {side.name} received seqs {sorted(set(wrong + side.duplicates))} unlike what is stored")
+    assert not problems, "\n".join(problems)
