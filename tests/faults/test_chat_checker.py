@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
-from tests.support.chat_checker import check_conversations
-
-
-@dataclass
-class Side:
-    name: str
-    acked: dict[str, int] = field(default_factory=dict)
-    seen: dict[int, str] = field(default_factory=dict)
-    duplicates: list[int] = field(default_factory=list)
+from tests.support.chat_checker import Side, check_conversations
 
 
 def _stored(*rows: tuple[int, str, str]) -> dict:

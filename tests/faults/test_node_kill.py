@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from dataclasses import dataclass, field
 
 import pytest
 import socketio
 
 from tests.fixtures import free_port
 from tests.support.agent import AgentClient, add_agent
-from tests.support.chat_checker import check_conversations, stored_messages
+from tests.support.chat_checker import Side, check_conversations, send_until_acked, stored_messages
 from tests.support.processes import start_node
 from tests.support.visitor import Visitor
 
@@ -26,39 +25,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 VISITORS = 6
 MESSAGES_EACH = 12
-SEND_TIMEOUT_S = 3.0
-
-
-@dataclass
-class Side:
-    """One participant's record: what it had acknowledged and what it saw, by sequence number."""
-
-    name: str
-    acked: dict[str, int] = field(default_factory=dict)  # client_id -> seq
-    seen: dict[int, str] = field(default_factory=dict)  # seq -> text
-    duplicates: list[int] = field(default_factory=list)  # seqs delivered again with other content
-
-    def saw(self, message: dict) -> None:
-        seq, text = message["seq"], message["text"]
-        if seq in self.seen and self.seen[seq] != text:
-            self.duplicates.append(seq)
-        self.seen[seq] = text
-
-
-async def _send_until_acked(call, reconnect, payload: dict) -> dict:
-    """Send one message; on a lost connection or a timeout, reconnect and send the same client id again."""
-    for attempt in range(40):
-        try:
-            ack = await call("message", payload, timeout=SEND_TIMEOUT_S)
-            if ack.get("ok"):
-                return ack["message"]
-            if ack.get("error", {}).get("code") not in ("internal_error", "unavailable"):
-                raise AssertionError(f"refused: {ack}")
-        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
-            pass
-        await asyncio.sleep(min(0.2 * (attempt + 1), 1.0))
-        await reconnect()
-    raise AssertionError(f"never acknowledged: {payload}")
 
 
 @pytest.fixture
@@ -144,7 +110,7 @@ async def test_sigkill_of_a_node_loses_and_duplicates_nothing(two_nodes):
         side = sides[conv_id][0]
         for n in range(MESSAGES_EACH):
             client_id = f"v-{conv_id[:8]}-{n}"
-            message = await _send_until_acked(
+            message = await send_until_acked(
                 lambda e, d, timeout: visitor.client.call(e, d, namespace="/visitor", timeout=timeout),
                 lambda: reconnect_visitor(visitor), {"client_id": client_id, "text": f"visitor {n}", "conversation_id": conv_id})
             side.acked[client_id] = message["seq"]
@@ -154,7 +120,7 @@ async def test_sigkill_of_a_node_loses_and_duplicates_nothing(two_nodes):
         side = sides[conv_id][1]
         for n in range(MESSAGES_EACH):
             client_id = f"a-{conv_id[:8]}-{n}"
-            message = await _send_until_acked(
+            message = await send_until_acked(
                 lambda e, d, timeout: agent.client.call(e, d, namespace="/agent", timeout=timeout),
                 lambda: reconnect_agent(agent), {"client_id": client_id, "text": f"agent {n}", "conversation_id": conv_id})
             side.acked[client_id] = message["seq"]

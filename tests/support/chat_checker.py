@@ -1,23 +1,53 @@
-"""The fault suite's checker: what clients sent and had acknowledged, what the database holds and what
-each participant received, compared per conversation."""
+"""The fault suite's client helpers and its checker: what clients sent and had acknowledged, what the
+database holds and what each participant received, compared per conversation."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
+import socketio
 from sqlalchemy import select
 
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Message
 
+SEND_TIMEOUT_S = 3.0
 
-class Participant(Protocol):
+
+@dataclass
+class Side:
+    """One participant's record: what it had acknowledged and what it saw, by sequence number."""
+
     name: str
-    acked: dict[str, int]  # client_id -> seq the server acknowledged
-    seen: dict[int, str]  # seq -> text, live or resynced
-    duplicates: list[int]  # seqs that arrived again with other content
+    acked: dict[str, int] = field(default_factory=dict)  # client_id -> seq
+    seen: dict[int, str] = field(default_factory=dict)  # seq -> text
+    duplicates: list[int] = field(default_factory=list)  # seqs delivered again with other content
+
+    def saw(self, message: dict) -> None:
+        seq, text = message["seq"], message["text"]
+        if seq in self.seen and self.seen[seq] != text:
+            self.duplicates.append(seq)
+        self.seen[seq] = text
+
+
+async def send_until_acked(call, reconnect, payload: dict) -> dict:
+    """Send one message; on a lost connection or a timeout, reconnect and send the same client id again."""
+    for attempt in range(40):
+        try:
+            ack = await call("message", payload, timeout=SEND_TIMEOUT_S)
+            if ack.get("ok"):
+                return ack["message"]
+            if ack.get("error", {}).get("code") not in ("internal_error", "unavailable"):
+                raise AssertionError(f"refused: {ack}")
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
+            pass
+        await asyncio.sleep(min(0.2 * (attempt + 1), 1.0))
+        await reconnect()
+    raise AssertionError(f"never acknowledged: {payload}")
 
 
 async def stored_messages(database_url: str, conversation_ids: list[uuid.UUID]) -> dict[str, list[dict[str, Any]]]:
@@ -33,7 +63,7 @@ async def stored_messages(database_url: str, conversation_ids: list[uuid.UUID]) 
         await engine.dispose()
 
 
-def check_conversations(stored: dict[str, list[dict[str, Any]]], participants: dict[str, list[Participant]]) -> None:
+def check_conversations(stored: dict[str, list[dict[str, Any]]], participants: dict[str, list[Side]]) -> None:
     """Zero lost, zero duplicated, order kept; raises AssertionError listing every violation."""
     problems: list[str] = []
     for conv_id, messages in stored.items():
