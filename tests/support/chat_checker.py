@@ -35,7 +35,8 @@ class Side:
 
 
 async def send_until_acked(call, reconnect, payload: dict) -> dict:
-    """Send one message; on a lost connection or a timeout, reconnect and send the same client id again."""
+    """Send one message; on a refusal the server may get over, a lost connection or a timeout, reconnect
+    (if `reconnect` is given) and send the same client id again."""
     for attempt in range(40):
         try:
             ack = await call("message", payload, timeout=SEND_TIMEOUT_S)
@@ -46,7 +47,8 @@ async def send_until_acked(call, reconnect, payload: dict) -> dict:
         except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
             pass
         await asyncio.sleep(min(0.2 * (attempt + 1), 1.0))
-        await reconnect()
+        if reconnect is not None:
+            await reconnect()
     raise AssertionError(f"never acknowledged: {payload}")
 
 

@@ -1,10 +1,12 @@
-"""Private instances of Redis for fault tests that stop and restart it without touching the shared one."""
+"""Private instances of Redis and PostgreSQL for fault tests that stop and restart them without touching the shared ones."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -44,3 +46,43 @@ class PrivateRedis:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait(10)
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster of the installed version, on its own port, run as the postgres user
+    (the server refuses to run as root)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._dir = Path(tempfile.mkdtemp(prefix="livechat-pg-"))
+        self._data = self._dir / "data"
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if not bins:
+            raise RuntimeError("PostgreSQL server binaries are not installed (./scripts/test installs them)")
+        self._bin = bins[-1]
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self._bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self._dir, "postgres")
+        self._run("initdb", "-D", str(self._data), "-U", "postgres", "--auth=trust", "--no-sync")
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self._data), "-o", f"-p {self.port} -k {self._dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+                  "-w", "-l", str(self._dir / "log"), "start")
+
+    def stop(self, mode: str = "immediate") -> None:
+        if (self._data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self._data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
