@@ -10,7 +10,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.client import RasaClient
-from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, openapi, pages, profiles, segments, visitor_session
+from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, openapi, pages, profiles, segments, shop_webhooks, visitor_session
 from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
 from livechat.api.cors import cors_middleware
 from livechat.api.errors import error_middleware
@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     writer = MessageWriter(services)
     sio.register_namespace(VisitorNamespace(services, broadcaster, writer))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
-    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, health, pages):
+    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, shop_webhooks, health, pages):
         module.add_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
