@@ -1,0 +1,232 @@
+"""The sync streams: privacy (erasures, withdrawals), contacts (profiles), deals (orders), notes (chats).
+
+Each stream walks its table in keyset order from its cursor, a batch at a time. One batch is one
+database transaction: lock the cursor row, read the batch, send it, and only once the destination
+acknowledged it, move the cursor and commit. A worker killed anywhere in between leaves the cursor
+before the batch, so the batch is sent again; upserts keyed by our stable ids make that an update,
+never a second record. The lock makes two workers take turns instead of sending the same batch twice.
+
+Rows changed in the last `settle_s` seconds wait for the next run: their timestamps are taken before
+their transaction commits, so a slower transaction could otherwise commit a row behind the cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, literal, or_, select, true, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_sync.destination import Destination
+from crm_sync.records import contact_record, deal_record, may_sync, note_record
+from livechat.db.crm_models import CrmContact, CrmCursor
+from livechat.db.models import (
+    Conversation,
+    ConversationState,
+    CustomerIdentity,
+    InteractionEvent,
+    Order,
+    Profile,
+    SegmentMembership,
+    Visitor,
+)
+from livechat.db.types import utcnow
+from livechat.profile_state import summary
+
+log = logging.getLogger(__name__)
+
+STREAMS = ("privacy", "contacts", "deals", "notes")
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Batch:
+    sent: int
+    position: dict | None  # None: nothing left
+
+
+def _insert(session: AsyncSession):
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def _locked_cursor(session: AsyncSession, connector: str, stream: str) -> CrmCursor:
+    await session.execute(_insert(session)(CrmCursor).values(connector=connector, stream=stream, position={}, records=0)
+                          .on_conflict_do_nothing())
+    return await session.scalar(select(CrmCursor).where(CrmCursor.connector == connector, CrmCursor.stream == stream)
+                                .with_for_update().execution_options(populate_existing=True))
+
+
+def _after(position: dict, at_column, id_column):
+    """Rows after the cursor in (time, id) order: a row-value comparison the (time, id) index serves."""
+    if not position:
+        return true()
+    at = literal(datetime.fromisoformat(position["at"]), type_=at_column.type)
+    return tuple_(at_column, id_column) > tuple_(at, literal(uuid.UUID(position["id"]), type_=id_column.type))
+
+
+async def _links(session: AsyncSession, connector: str, subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    if not subject_ids:
+        return {}
+    rows = await session.execute(select(CrmContact.subject_id, CrmContact.remote_id)
+                                 .where(CrmContact.connector == connector, CrmContact.subject_id.in_(subject_ids)))
+    return dict(rows.all())
+
+
+async def _delete_contacts(session: AsyncSession, destination: Destination, links: dict[uuid.UUID, str | None]) -> int:
+    if not links:
+        return 0
+    await destination.delete_contacts({str(k): v for k, v in links.items()})
+    await session.execute(delete(CrmContact).where(CrmContact.connector == destination.name, CrmContact.subject_id.in_(list(links))))
+    return len(links)
+
+
+async def contacts_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+    rows = (await session.execute(
+        select(Profile.subject_id, Profile.state, Profile.updated_at)
+        .where(Profile.subject_kind == "customer", Profile.updated_at <= cutoff, _after(position, Profile.updated_at, Profile.subject_id))
+        .order_by(Profile.updated_at, Profile.subject_id).limit(size)
+    )).all()
+    if not rows:
+        return Batch(0, None)
+    ids = [r.subject_id for r in rows]
+    identities = {i.customer_id: i for i in await session.scalars(select(CustomerIdentity).where(CustomerIdentity.customer_id.in_(ids)))}
+    segments: dict[uuid.UUID, list[str]] = {}
+    for subject_id, segment in (await session.execute(
+            select(SegmentMembership.subject_id, SegmentMembership.segment).where(SegmentMembership.subject_id.in_(ids)))).all():
+        segments.setdefault(subject_id, []).append(segment)
+    links = await _links(session, destination.name, ids)
+    now = utcnow()
+    upserts, gone = [], {}
+    for row in rows:
+        identity = identities.get(row.subject_id)
+        view = summary(row.state, now)
+        email = identity.email if identity else None
+        if may_sync(view, email):
+            upserts.append(contact_record(str(row.subject_id), view, {"email": email, "name": identity.name, "phone": identity.phone},
+                                          segments.get(row.subject_id, [])))
+        elif row.subject_id in links:
+            gone[row.subject_id] = links[row.subject_id]  # consent withdrawn or identity erased: the CRM forgets them
+    remote = await destination.upsert_contacts(upserts)
+    await _delete_contacts(session, destination, gone)
+    if upserts:
+        stamp = utcnow()
+        values = [{"connector": destination.name, "subject_id": uuid.UUID(r.subject_id), "remote_id": remote.get(r.subject_id), "synced_at": stamp}
+                  for r in upserts]
+        statement = _insert(session)(CrmContact).values(values)
+        await session.execute(statement.on_conflict_do_update(
+            index_elements=["connector", "subject_id"],
+            set_={"remote_id": func.coalesce(statement.excluded.remote_id, CrmContact.remote_id), "synced_at": statement.excluded.synced_at},
+        ))
+    last = rows[-1]
+    return Batch(len(upserts) + len(gone), {"at": last.updated_at.isoformat(), "id": str(last.subject_id)})
+
+
+async def privacy_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+    """Erasures and identification withdrawals, from the event log: the CRM deletes the contact."""
+    events = (await session.execute(
+        select(InteractionEvent.id, InteractionEvent.type, InteractionEvent.customer_id, InteractionEvent.data)
+        .where(InteractionEvent.id > int(position.get("id", 0)), InteractionEvent.occurred_at <= cutoff,
+               or_(InteractionEvent.type == "customer.erased", InteractionEvent.type == "consent.changed"))
+        .order_by(InteractionEvent.id).limit(size)
+    )).all()
+    if not events:
+        return Batch(0, None)
+    subjects = [e.customer_id for e in events if e.customer_id is not None and (
+        e.type == "customer.erased" or (e.data.get("purpose") == "identification" and e.data.get("granted") is False))]
+    deleted = await _delete_contacts(session, destination, await _links(session, destination.name, subjects))
+    return Batch(deleted, {"id": events[-1].id})
+
+
+async def deals_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+    """Orders of customers the CRM holds, as deals associated with their contact."""
+    rows = (await session.execute(
+        select(Order.id, Order.number, Order.status, Order.total_cents, Order.currency, Order.placed_at, Order.updated_at,
+               CrmContact.subject_id, CrmContact.remote_id)
+        .outerjoin(CrmContact, and_(CrmContact.connector == destination.name, CrmContact.subject_id == Order.customer_id))
+        .where(Order.updated_at <= cutoff, _after(position, Order.updated_at, Order.id))
+        .order_by(Order.updated_at, Order.id).limit(size)
+    )).all()
+    if not rows:
+        return Batch(0, None)
+    deals = [deal_record(r.number, r.status, r.total_cents, r.currency, r.placed_at, contact_remote_id=r.remote_id,
+                         subject_id=str(r.subject_id)) for r in rows if r.subject_id is not None]
+    await destination.upsert_deals(deals)
+    last = rows[-1]
+    return Batch(len(deals), {"at": last.updated_at.isoformat(), "id": str(last.id)})
+
+
+async def notes_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+    """Closed chats of customers the CRM holds, as timeline notes on their contact."""
+    rows = (await session.execute(
+        select(Conversation, CrmContact.subject_id, CrmContact.remote_id)
+        .join(Visitor, Visitor.id == Conversation.visitor_id)
+        .outerjoin(CrmContact, and_(CrmContact.connector == destination.name, CrmContact.subject_id == Visitor.customer_id))
+        .where(Conversation.state == ConversationState.CLOSED, Conversation.updated_at <= cutoff,
+               _after(position, Conversation.updated_at, Conversation.id))
+        .order_by(Conversation.updated_at, Conversation.id).limit(size)
+    )).all()
+    if not rows:
+        return Batch(0, None)
+    notes = []
+    for conv, subject_id, remote_id in rows:
+        if subject_id is None:
+            continue
+        view = {"id": str(conv.id), "closed_at": conv.closed_at.isoformat() if conv.closed_at else None, "created_at": conv.created_at.isoformat(),
+                "resolution": conv.resolution, "handoff_reason": conv.handoff_reason, "rating": conv.csat_rating}
+        notes.append(note_record(view, conv.last_seq, contact_remote_id=remote_id, subject_id=str(subject_id)))
+    await destination.upsert_notes(notes)
+    last = rows[-1][0]
+    return Batch(len(notes), {"at": last.updated_at.isoformat(), "id": str(last.id)})
+
+
+BATCHES: dict[str, Callable[..., Awaitable[Batch]]] = {
+    "privacy": privacy_batch, "contacts": contacts_batch, "deals": deals_batch, "notes": notes_batch,
+}
+
+
+async def step(sessions: async_sessionmaker[AsyncSession], destination: Destination, stream: str, *, size: int, settle_s: float) -> Batch:
+    """One batch of one stream, sent and acknowledged, with its cursor moved in the same transaction."""
+    async with sessions() as session, session.begin():
+        cursor = await _locked_cursor(session, destination.name, stream)
+        cutoff = utcnow() - timedelta(seconds=settle_s)
+        batch = await BATCHES[stream](session, destination, dict(cursor.position or {}), cutoff, size)
+        if batch.position is not None:
+            cursor.position = batch.position
+            cursor.records = cursor.records + batch.sent
+        return batch
+
+
+async def run_stream(sessions, destination: Destination, stream: str, *, size: int, settle_s: float, progress: Progress | None = None) -> int:
+    """Send everything the stream has up to now; returns how many records went out."""
+    sent = 0
+    while True:
+        batch = await step(sessions, destination, stream, size=size, settle_s=settle_s)
+        if batch.position is None:
+            return sent
+        sent += batch.sent
+        if progress is not None:
+            progress(stream, batch.sent)
+
+
+async def backlog(sessions: async_sessionmaker[AsyncSession], connector: str, stream: str) -> int:
+    """Roughly how many rows the stream still has to read (for progress bars and `crm-sync status`)."""
+    async with sessions() as session:
+        position = (await session.scalar(select(CrmCursor.position).where(CrmCursor.connector == connector, CrmCursor.stream == stream))) or {}
+        if stream == "contacts":
+            query = select(func.count()).select_from(Profile).where(
+                Profile.subject_kind == "customer", _after(position, Profile.updated_at, Profile.subject_id))
+        elif stream == "deals":
+            query = select(func.count()).select_from(Order).where(_after(position, Order.updated_at, Order.id))
+        elif stream == "notes":
+            query = select(func.count()).select_from(Conversation).where(
+                Conversation.state == ConversationState.CLOSED, _after(position, Conversation.updated_at, Conversation.id))
+        else:
+            query = select(func.count()).select_from(InteractionEvent).where(
+                InteractionEvent.id > int(position.get("id", 0)), InteractionEvent.type.in_(["customer.erased", "consent.changed"]))
+        return int(await session.scalar(query) or 0)
