@@ -108,12 +108,12 @@ async def pool(settings: Settings) -> ArqRedis:
     return await create_pool(redis_settings(settings), default_queue_name=settings.crm_queue)
 
 
-def worker(settings: Settings, *, burst: bool = False) -> Worker:
+def worker(settings: Settings, *, burst: bool = False, handle_signals: bool = True) -> Worker:
     every = settings.crm_schedule_minutes
     return Worker(
         functions=[func(sync_connector, name="sync_connector", timeout=settings.crm_job_timeout_s, keep_result=0,
                         max_tries=settings.crm_max_tries)],
         cron_jobs=[cron(scheduled_sync, name="scheduled_sync", minute=set(range(0, 60, every)), second=0, run_at_startup=False)],
         redis_settings=redis_settings(settings), queue_name=settings.crm_queue, on_startup=startup, on_shutdown=shutdown,
-        ctx={"settings": settings}, burst=burst, job_timeout=settings.crm_job_timeout_s, max_jobs=4, handle_signals=True,
+        ctx={"settings": settings}, burst=burst, job_timeout=settings.crm_job_timeout_s, max_jobs=4, handle_signals=handle_signals,
     )
