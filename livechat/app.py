@@ -113,5 +113,21 @@ def create_app(settings: Settings) -> web.Application:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    app.cleanup_ctx.extend([database, redis_client, bot, router, retention])
+    async def crm_trigger(app: web.Application) -> AsyncIterator[None]:
+        # Erasures and consent withdrawals reach the CRMs promptly through the crm-sync worker's queue.
+        from crm_sync.connectors import configured
+
+        if not settings.redis_url or not configured(settings):
+            yield
+            return
+        from crm_sync.jobs import pool
+        from crm_sync.triggers import CrmTrigger
+
+        arq_redis = await pool(settings)
+        trigger = CrmTrigger(arq_redis, settings)
+        bus.subscribe("interactions.recorded", trigger.on_recorded)
+        yield
+        await arq_redis.aclose()
+
+    app.cleanup_ctx.extend([database, redis_client, bot, router, retention, crm_trigger])
     return app
