@@ -63,7 +63,7 @@ async def _run_inline(settings: Settings, connector: str) -> dict[str, int]:
                 tasks = {s: bars.add_task(s, total=await backlog(sessions, connector, s)) for s in STREAMS}
                 ctx = {"settings": settings, "sessions": sessions, "http": http}
                 # The bars count rows read; records sent can be fewer (customers without consent stay home).
-                return await run_connector(ctx, connector, progress=lambda stream, n: bars.advance(tasks[stream], settings.crm_batch_size))
+                return await run_connector(ctx, connector, progress=lambda stream, read, sent: bars.advance(tasks[stream], read))
 
     return await _with_db(settings, work)
 

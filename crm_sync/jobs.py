@@ -42,6 +42,7 @@ async def run_connector(ctx: dict[str, Any], connector: str, progress=None) -> d
     sent = {}
     for stream in STREAMS:
         sent[stream] = await run_stream(ctx["sessions"], destination, stream, size=settings.crm_batch_size, settle_s=settings.crm_settle_s,
+                                        calls=settings.crm_calls_in_flight,
                                         progress=progress)
     return sent
 

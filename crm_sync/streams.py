@@ -12,6 +12,7 @@ their transaction commits, so a slower transaction could otherwise commit a row 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -42,13 +43,14 @@ from livechat.profile_state import summary
 log = logging.getLogger(__name__)
 
 STREAMS = ("privacy", "contacts", "deals", "notes")
-Progress = Callable[[str, int], None]
+Progress = Callable[[str, int, int], None]  # stream, rows read, records sent
 
 
 @dataclass(frozen=True)
 class Batch:
     sent: int
     position: dict | None  # None: nothing left
+    read: int = 0  # rows read (customers without consent are read, not sent)
 
 
 def _insert(session: AsyncSession):
@@ -86,33 +88,40 @@ async def _delete_contacts(session: AsyncSession, destination: Destination, link
     return len(links)
 
 
-async def contacts_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+async def _chunked(send, records: list, size: int) -> list:
+    """Send records in calls of at most `size`, all at once; every call must succeed for the batch to count."""
+    chunks = [records[i:i + size] for i in range(0, len(records), size)]
+    return list(await asyncio.gather(*(send(chunk) for chunk in chunks))) if chunks else []
+
+
+async def contacts_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
     rows = (await session.execute(
-        select(Profile.subject_id, Profile.state, Profile.updated_at)
+        select(Profile.subject_id, Profile.state, Profile.updated_at, CustomerIdentity.email, CustomerIdentity.name, CustomerIdentity.phone,
+               CrmContact.subject_id.label("linked"), CrmContact.remote_id)
+        .outerjoin(CustomerIdentity, CustomerIdentity.customer_id == Profile.subject_id)
+        .outerjoin(CrmContact, and_(CrmContact.connector == destination.name, CrmContact.subject_id == Profile.subject_id))
         .where(Profile.subject_kind == "customer", Profile.updated_at <= cutoff, _after(position, Profile.updated_at, Profile.subject_id))
-        .order_by(Profile.updated_at, Profile.subject_id).limit(size)
+        .order_by(Profile.updated_at, Profile.subject_id).limit(size * calls)
     )).all()
     if not rows:
         return Batch(0, None)
-    ids = [r.subject_id for r in rows]
-    identities = {i.customer_id: i for i in await session.scalars(select(CustomerIdentity).where(CustomerIdentity.customer_id.in_(ids)))}
     segments: dict[uuid.UUID, list[str]] = {}
     for subject_id, segment in (await session.execute(
-            select(SegmentMembership.subject_id, SegmentMembership.segment).where(SegmentMembership.subject_id.in_(ids)))).all():
+            select(SegmentMembership.subject_id, SegmentMembership.segment)
+            .where(SegmentMembership.subject_id.in_([r.subject_id for r in rows])))).all():
         segments.setdefault(subject_id, []).append(segment)
-    links = await _links(session, destination.name, ids)
     now = utcnow()
     upserts, gone = [], {}
     for row in rows:
-        identity = identities.get(row.subject_id)
         view = summary(row.state, now)
-        email = identity.email if identity else None
-        if may_sync(view, email):
-            upserts.append(contact_record(str(row.subject_id), view, {"email": email, "name": identity.name, "phone": identity.phone},
+        if may_sync(view, row.email):
+            upserts.append(contact_record(str(row.subject_id), view, {"email": row.email, "name": row.name, "phone": row.phone},
                                           segments.get(row.subject_id, [])))
-        elif row.subject_id in links:
-            gone[row.subject_id] = links[row.subject_id]  # consent withdrawn or identity erased: the CRM forgets them
-    remote = await destination.upsert_contacts(upserts)
+        elif row.linked is not None:
+            gone[row.subject_id] = row.remote_id  # consent withdrawn or identity erased: the CRM forgets them
+    remote: dict[str, str] = {}
+    for answer in await _chunked(destination.upsert_contacts, upserts, size):
+        remote.update(answer)
     await _delete_contacts(session, destination, gone)
     if upserts:
         stamp = utcnow()
@@ -124,10 +133,10 @@ async def contacts_batch(session: AsyncSession, destination: Destination, positi
             set_={"remote_id": func.coalesce(statement.excluded.remote_id, CrmContact.remote_id), "synced_at": statement.excluded.synced_at},
         ))
     last = rows[-1]
-    return Batch(len(upserts) + len(gone), {"at": last.updated_at.isoformat(), "id": str(last.subject_id)})
+    return Batch(len(upserts) + len(gone), {"at": last.updated_at.isoformat(), "id": str(last.subject_id)}, len(rows))
 
 
-async def privacy_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+async def privacy_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
     """Erasures and identification withdrawals, from the event log: the CRM deletes the contact."""
     events = (await session.execute(
         select(InteractionEvent.id, InteractionEvent.type, InteractionEvent.customer_id, InteractionEvent.data)
@@ -140,28 +149,28 @@ async def privacy_batch(session: AsyncSession, destination: Destination, positio
     subjects = [e.customer_id for e in events if e.customer_id is not None and (
         e.type == "customer.erased" or (e.data.get("purpose") == "identification" and e.data.get("granted") is False))]
     deleted = await _delete_contacts(session, destination, await _links(session, destination.name, subjects))
-    return Batch(deleted, {"id": events[-1].id})
+    return Batch(deleted, {"id": events[-1].id}, len(events))
 
 
-async def deals_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+async def deals_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
     """Orders of customers the CRM holds, as deals associated with their contact."""
     rows = (await session.execute(
         select(Order.id, Order.number, Order.status, Order.total_cents, Order.currency, Order.placed_at, Order.updated_at,
                CrmContact.subject_id, CrmContact.remote_id)
         .outerjoin(CrmContact, and_(CrmContact.connector == destination.name, CrmContact.subject_id == Order.customer_id))
         .where(Order.updated_at <= cutoff, _after(position, Order.updated_at, Order.id))
-        .order_by(Order.updated_at, Order.id).limit(size)
+        .order_by(Order.updated_at, Order.id).limit(size * calls)
     )).all()
     if not rows:
         return Batch(0, None)
     deals = [deal_record(r.number, r.status, r.total_cents, r.currency, r.placed_at, contact_remote_id=r.remote_id,
                          subject_id=str(r.subject_id)) for r in rows if r.subject_id is not None]
-    await destination.upsert_deals(deals)
+    await _chunked(destination.upsert_deals, deals, size)
     last = rows[-1]
-    return Batch(len(deals), {"at": last.updated_at.isoformat(), "id": str(last.id)})
+    return Batch(len(deals), {"at": last.updated_at.isoformat(), "id": str(last.id)}, len(rows))
 
 
-async def notes_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int) -> Batch:
+async def notes_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
     """Closed chats of customers the CRM holds, as timeline notes on their contact."""
     rows = (await session.execute(
         select(Conversation, CrmContact.subject_id, CrmContact.remote_id)
@@ -169,7 +178,7 @@ async def notes_batch(session: AsyncSession, destination: Destination, position:
         .outerjoin(CrmContact, and_(CrmContact.connector == destination.name, CrmContact.subject_id == Visitor.customer_id))
         .where(Conversation.state == ConversationState.CLOSED, Conversation.updated_at <= cutoff,
                _after(position, Conversation.updated_at, Conversation.id))
-        .order_by(Conversation.updated_at, Conversation.id).limit(size)
+        .order_by(Conversation.updated_at, Conversation.id).limit(size * calls)
     )).all()
     if not rows:
         return Batch(0, None)
@@ -180,9 +189,9 @@ async def notes_batch(session: AsyncSession, destination: Destination, position:
         view = {"id": str(conv.id), "closed_at": conv.closed_at.isoformat() if conv.closed_at else None, "created_at": conv.created_at.isoformat(),
                 "resolution": conv.resolution, "handoff_reason": conv.handoff_reason, "rating": conv.csat_rating}
         notes.append(note_record(view, conv.last_seq, contact_remote_id=remote_id, subject_id=str(subject_id)))
-    await destination.upsert_notes(notes)
+    await _chunked(destination.upsert_notes, notes, size)
     last = rows[-1][0]
-    return Batch(len(notes), {"at": last.updated_at.isoformat(), "id": str(last.id)})
+    return Batch(len(notes), {"at": last.updated_at.isoformat(), "id": str(last.id)}, len(rows))
 
 
 BATCHES: dict[str, Callable[..., Awaitable[Batch]]] = {
@@ -190,28 +199,31 @@ BATCHES: dict[str, Callable[..., Awaitable[Batch]]] = {
 }
 
 
-async def step(sessions: async_sessionmaker[AsyncSession], destination: Destination, stream: str, *, size: int, settle_s: float) -> Batch:
-    """One batch of one stream, sent and acknowledged, with its cursor moved in the same transaction."""
+async def step(sessions: async_sessionmaker[AsyncSession], destination: Destination, stream: str, *, size: int, settle_s: float,
+               calls: int = 1) -> Batch:
+    """One batch of one stream (up to `calls` parallel calls of `size` records), sent and acknowledged,
+    with its cursor moved in the same transaction."""
     async with sessions() as session, session.begin():
         cursor = await _locked_cursor(session, destination.name, stream)
         cutoff = utcnow() - timedelta(seconds=settle_s)
-        batch = await BATCHES[stream](session, destination, dict(cursor.position or {}), cutoff, size)
+        batch = await BATCHES[stream](session, destination, dict(cursor.position or {}), cutoff, size, calls)
         if batch.position is not None:
             cursor.position = batch.position
             cursor.records = cursor.records + batch.sent
         return batch
 
 
-async def run_stream(sessions, destination: Destination, stream: str, *, size: int, settle_s: float, progress: Progress | None = None) -> int:
+async def run_stream(sessions, destination: Destination, stream: str, *, size: int, settle_s: float, calls: int = 1,
+                     progress: Progress | None = None) -> int:
     """Send everything the stream has up to now; returns how many records went out."""
     sent = 0
     while True:
-        batch = await step(sessions, destination, stream, size=size, settle_s=settle_s)
+        batch = await step(sessions, destination, stream, size=size, settle_s=settle_s, calls=calls)
         if batch.position is None:
             return sent
         sent += batch.sent
         if progress is not None:
-            progress(stream, batch.sent)
+            progress(stream, batch.read, batch.sent)
 
 
 async def backlog(sessions: async_sessionmaker[AsyncSession], connector: str, stream: str) -> int:

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     crm_webhook_url: str | None = Field(None, description="URL that receives signed CRM webhooks (contacts, deals, deletions). Unset: off.")
     crm_webhook_secret: SecretStr | None = Field(None, description="Secret that signs outgoing CRM webhooks (HMAC-SHA256 over timestamp and body).")
     crm_batch_size: int = Field(100, ge=1, le=100, description="Records per CRM call (HubSpot's batch limit is 100).")
+    crm_calls_in_flight: int = Field(
+        4, ge=1, le=16, description="CRM calls sent at once per step; the cursor moves when all of them were acknowledged."
+    )
     crm_settle_s: float = Field(
         5.0, ge=0, description="Rows changed within this many seconds wait for the next run, so a slower transaction that commits late is not skipped."
     )
