@@ -128,10 +128,11 @@ async def contacts_batch(session: AsyncSession, destination: Destination, positi
         values = [{"connector": destination.name, "subject_id": uuid.UUID(r.subject_id), "remote_id": remote.get(r.subject_id), "synced_at": stamp}
                   for r in upserts]
         # One cached statement executed for many rows (not a fresh multi-VALUES statement to compile per batch).
-        statement = _insert(session)(CrmContact)
+        table = CrmContact.__table__
+        statement = _insert(session)(table)
         await session.execute(statement.on_conflict_do_update(
             index_elements=["connector", "subject_id"],
-            set_={"remote_id": func.coalesce(statement.excluded.remote_id, CrmContact.remote_id), "synced_at": statement.excluded.synced_at},
+            set_={"remote_id": func.coalesce(statement.excluded.remote_id, table.c.remote_id), "synced_at": statement.excluded.synced_at},
         ), values)
     last = rows[-1]
     return Batch(len(upserts) + len(gone), {"at": last.updated_at.isoformat(), "id": str(last.subject_id)}, len(rows))

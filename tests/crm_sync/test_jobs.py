@@ -71,3 +71,21 @@ async def test_failing_crm_dead_letters_the_job_and_replay_finishes_it(crm_setti
         assert (await status.all_status(redis, settings.crm_queue))["hubspot"]["sent"]["contacts"] == 30
     finally:
         await redis.aclose()
+
+
+async def test_run_now_with_progress_bars_then_status(crm_settings, standin, pg_backend):
+    settings = crm_settings()
+    customers = await make_customers(pg_backend.database_url, 250)
+    env = {**os.environ, "LIVECHAT_DATABASE_URL": settings.database_url, "LIVECHAT_REDIS_URL": settings.redis_url,
+           "LIVECHAT_CRM_QUEUE": settings.crm_queue, "LIVECHAT_CRM_HUBSPOT_URL": settings.crm_hubspot_url,
+           "LIVECHAT_CRM_HUBSPOT_TOKEN": "test-token", "LIVECHAT_CRM_SETTLE_S": "0", "PYTHONPATH": os.getcwd()}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "crm_sync.cli", "run", "hubspot", env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert json.loads(out)["sent"]["contacts"] == 250
+    bars = err.decode()
+    assert "contacts" in bars and "250/250" in bars  # the progress bar, complete
+    assert len(standin.objects["contacts"]) == len(customers)
+    code, out = await _cli(settings, "status")
+    assert code == 0 and "contacts" in out and "250" in out
