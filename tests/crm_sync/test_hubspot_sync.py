@@ -124,3 +124,21 @@ async def test_erasure_and_withdrawals_reach_the_crm(crm_settings, standin, db, 
     # They stay deleted on later runs.
     await sync(settings, db)
     assert set(standin.objects["contacts"]) == {str(untracked), str(kept)}
+
+
+async def test_the_embedded_sqlite_database_syncs_too(sqlite_backend, standin, tmp_path):
+    from livechat.settings import Settings
+
+    settings = Settings(database_url=sqlite_backend.database_url, crm_hubspot_url=standin.url, crm_hubspot_token="test-token",
+                        crm_settle_s=0, crm_batch_size=2, data_dir=tmp_path / "data")
+    customers = await make_customers(sqlite_backend.database_url, 5)
+    db = Db(sqlite_backend.database_url)
+    try:
+        await sync(settings, db)
+        async with db.tx() as tx:
+            await erase_subject(tx, customers["c1@example.com"])
+        await sync(settings, db)
+    finally:
+        await db.engine.dispose()
+    assert set(standin.objects["contacts"]) == {str(c) for e, c in customers.items() if e != "c1@example.com"}
+    assert all(n == 1 for n in standin.created.values())
