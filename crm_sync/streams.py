@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, literal, or_, select, true, tuple_
+from sqlalchemy import and_, delete, func, literal, or_, select, text, true, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -94,6 +94,30 @@ async def _chunked(send, records: list, size: int) -> list:
     return list(await asyncio.gather(*(send(chunk) for chunk in chunks))) if chunks else []
 
 
+UPSERT_LINKS_PG = text("""
+    INSERT INTO crm_contacts (connector, subject_id, remote_id, synced_at)
+    SELECT :connector, ids.subject_id, ids.remote_id, :synced_at
+    FROM unnest(CAST(:subject_ids AS uuid[]), CAST(:remote_ids AS varchar[])) AS ids(subject_id, remote_id)
+    ON CONFLICT (connector, subject_id)
+    DO UPDATE SET remote_id = coalesce(excluded.remote_id, crm_contacts.remote_id), synced_at = excluded.synced_at
+""")
+
+
+async def _remember(session: AsyncSession, connector: str, links: list[tuple[uuid.UUID, str | None]]) -> None:
+    """Record which customers the CRM now holds, with its ids: one statement for the whole step."""
+    stamp = utcnow()
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(UPSERT_LINKS_PG, {"connector": connector, "synced_at": stamp,
+                                                "subject_ids": [s for s, _ in links], "remote_ids": [r for _, r in links]})
+        return
+    table = CrmContact.__table__
+    statement = sqlite_insert(table)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["connector", "subject_id"],
+        set_={"remote_id": func.coalesce(statement.excluded.remote_id, table.c.remote_id), "synced_at": statement.excluded.synced_at},
+    ), [{"connector": connector, "subject_id": s, "remote_id": r, "synced_at": stamp} for s, r in links])
+
+
 async def contacts_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
     rows = (await session.execute(
         select(Profile.subject_id, Profile.state, Profile.updated_at, CustomerIdentity.email, CustomerIdentity.name, CustomerIdentity.phone,
@@ -124,16 +148,7 @@ async def contacts_batch(session: AsyncSession, destination: Destination, positi
         remote.update(answer)
     await _delete_contacts(session, destination, gone)
     if upserts:
-        stamp = utcnow()
-        values = [{"connector": destination.name, "subject_id": uuid.UUID(r.subject_id), "remote_id": remote.get(r.subject_id), "synced_at": stamp}
-                  for r in upserts]
-        # One cached statement executed for many rows (not a fresh multi-VALUES statement to compile per batch).
-        table = CrmContact.__table__
-        statement = _insert(session)(table)
-        await session.execute(statement.on_conflict_do_update(
-            index_elements=["connector", "subject_id"],
-            set_={"remote_id": func.coalesce(statement.excluded.remote_id, table.c.remote_id), "synced_at": statement.excluded.synced_at},
-        ), values)
+        await _remember(session, destination.name, [(uuid.UUID(r.subject_id), remote.get(r.subject_id)) for r in upserts])
     last = rows[-1]
     return Batch(len(upserts) + len(gone), {"at": last.updated_at.isoformat(), "id": str(last.subject_id)}, len(rows))
 
