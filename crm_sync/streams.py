@@ -118,17 +118,28 @@ async def _remember(session: AsyncSession, connector: str, links: list[tuple[uui
     ), [{"connector": connector, "subject_id": s, "remote_id": r, "synced_at": stamp} for s, r in links])
 
 
-async def contacts_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
+@dataclass(frozen=True)
+class ContactsRead:
+    """A contacts batch read and turned into records, not yet sent."""
+
+    start: dict
+    upserts: list
+    gone: dict
+    position: dict | None
+    read: int
+
+
+async def read_contacts(session: AsyncSession, connector: str, position: dict, cutoff: datetime, limit: int) -> ContactsRead:
     rows = (await session.execute(
         select(Profile.subject_id, Profile.state, Profile.updated_at, CustomerIdentity.email, CustomerIdentity.name, CustomerIdentity.phone,
                CrmContact.subject_id.label("linked"), CrmContact.remote_id)
         .outerjoin(CustomerIdentity, CustomerIdentity.customer_id == Profile.subject_id)
-        .outerjoin(CrmContact, and_(CrmContact.connector == destination.name, CrmContact.subject_id == Profile.subject_id))
+        .outerjoin(CrmContact, and_(CrmContact.connector == connector, CrmContact.subject_id == Profile.subject_id))
         .where(Profile.subject_kind == "customer", Profile.updated_at <= cutoff, _after(position, Profile.updated_at, Profile.subject_id))
-        .order_by(Profile.updated_at, Profile.subject_id).limit(size * calls)
+        .order_by(Profile.updated_at, Profile.subject_id).limit(limit)
     )).all()
     if not rows:
-        return Batch(0, None)
+        return ContactsRead(position, [], {}, None, 0)
     segments: dict[uuid.UUID, list[str]] = {}
     for subject_id, segment in (await session.execute(
             select(SegmentMembership.subject_id, SegmentMembership.segment)
@@ -143,14 +154,55 @@ async def contacts_batch(session: AsyncSession, destination: Destination, positi
                                           segments.get(row.subject_id, [])))
         elif row.linked is not None:
             gone[row.subject_id] = row.remote_id  # consent withdrawn or identity erased: the CRM forgets them
-    remote: dict[str, str] = {}
-    for answer in await _chunked(destination.upsert_contacts, upserts, size):
-        remote.update(answer)
-    await _delete_contacts(session, destination, gone)
-    if upserts:
-        await _remember(session, destination.name, [(uuid.UUID(r.subject_id), remote.get(r.subject_id)) for r in upserts])
     last = rows[-1]
-    return Batch(len(upserts) + len(gone), {"at": last.updated_at.isoformat(), "id": str(last.subject_id)}, len(rows))
+    return ContactsRead(position, upserts, gone, {"at": last.updated_at.isoformat(), "id": str(last.subject_id)}, len(rows))
+
+
+async def send_contacts(session: AsyncSession, destination: Destination, read: ContactsRead, size: int) -> Batch:
+    if read.position is None:
+        return Batch(0, None)
+    remote: dict[str, str] = {}
+    for answer in await _chunked(destination.upsert_contacts, read.upserts, size):
+        remote.update(answer)
+    await _delete_contacts(session, destination, read.gone)
+    if read.upserts:
+        await _remember(session, destination.name, [(uuid.UUID(r.subject_id), remote.get(r.subject_id)) for r in read.upserts])
+    return Batch(len(read.upserts) + len(read.gone), read.position, read.read)
+
+
+async def contacts_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
+    return await send_contacts(session, destination, await read_contacts(session, destination.name, position, cutoff, size * calls), size)
+
+
+class Lookahead:
+    """Reads the next contacts batch in its own session while the current one is with the CRM.
+
+    Used only if the cursor, once locked, is where the read started (another worker may have moved it).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], connector: str, limit: int, settle_s: float) -> None:
+        self._sessions, self._connector, self._limit, self._settle_s = sessions, connector, limit, settle_s
+        self._task: asyncio.Task[ContactsRead] | None = None
+
+    def start(self, position: dict) -> None:
+        self._task = asyncio.create_task(self._read(position), name="crm-contacts-lookahead")
+
+    async def _read(self, position: dict) -> ContactsRead:
+        async with self._sessions() as session:
+            return await read_contacts(session, self._connector, position, utcnow() - timedelta(seconds=self._settle_s), self._limit)
+
+    async def take(self, position: dict) -> ContactsRead | None:
+        task, self._task = self._task, None
+        if task is None:
+            return None
+        read = await task
+        return read if read.start == position else None
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
 
 
 async def privacy_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
@@ -217,13 +269,20 @@ BATCHES: dict[str, Callable[..., Awaitable[Batch]]] = {
 
 
 async def step(sessions: async_sessionmaker[AsyncSession], destination: Destination, stream: str, *, size: int, settle_s: float,
-               calls: int = 1) -> Batch:
+               calls: int = 1, ahead: Lookahead | None = None) -> Batch:
     """One batch of one stream (up to `calls` parallel calls of `size` records), sent and acknowledged,
     with its cursor moved in the same transaction."""
     async with sessions() as session, session.begin():
         cursor = await _locked_cursor(session, destination.name, stream)
+        position = dict(cursor.position or {})
         cutoff = utcnow() - timedelta(seconds=settle_s)
-        batch = await BATCHES[stream](session, destination, dict(cursor.position or {}), cutoff, size, calls)
+        if stream == "contacts":
+            read = (await ahead.take(position) if ahead else None) or await read_contacts(session, destination.name, position, cutoff, size * calls)
+            if ahead is not None and read.position is not None:
+                ahead.start(read.position)
+            batch = await send_contacts(session, destination, read, size)
+        else:
+            batch = await BATCHES[stream](session, destination, position, cutoff, size, calls)
         if batch.position is not None:
             cursor.position = batch.position
             cursor.records = cursor.records + batch.sent
@@ -234,13 +293,21 @@ async def run_stream(sessions, destination: Destination, stream: str, *, size: i
                      progress: Progress | None = None) -> int:
     """Send everything the stream has up to now; returns how many records went out."""
     sent = 0
-    while True:
-        batch = await step(sessions, destination, stream, size=size, settle_s=settle_s, calls=calls)
-        if batch.position is None:
-            return sent
-        sent += batch.sent
-        if progress is not None:
-            progress(stream, batch.read, batch.sent)
+    # Reading the next contacts batch while the CRM works on this one keeps both busy (PostgreSQL only:
+    # SQLite has one writer, and the read would wait for it anyway).
+    pipelined = stream == "contacts" and sessions.kw["bind"].dialect.name == "postgresql"
+    ahead = Lookahead(sessions, destination.name, size * calls, settle_s) if pipelined else None
+    try:
+        while True:
+            batch = await step(sessions, destination, stream, size=size, settle_s=settle_s, calls=calls, ahead=ahead)
+            if batch.position is None:
+                return sent
+            sent += batch.sent
+            if progress is not None:
+                progress(stream, batch.read, batch.sent)
+    finally:
+        if ahead is not None:
+            await ahead.close()
 
 
 async def backlog(sessions: async_sessionmaker[AsyncSession], connector: str, stream: str) -> int:
