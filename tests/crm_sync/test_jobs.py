@@ -89,3 +89,18 @@ async def test_run_now_with_progress_bars_then_status(crm_settings, standin, pg_
     assert len(standin.objects["contacts"]) == len(customers)
     code, out = await _cli(settings, "status")
     assert code == 0 and "contacts" in out and "250" in out
+
+
+async def test_a_refusal_goes_to_the_dead_letters_at_once(crm_settings, standin, pg_backend):
+    settings = crm_settings(crm_hubspot_token="wrong-token", crm_max_tries=5)
+    await make_customers(pg_backend.database_url, 3)
+    redis = await pool(settings)
+    try:
+        assert await enqueue(redis, settings, "hubspot")
+        await _burst(settings)
+        entries = await dead_letters.entries(redis, settings.crm_queue)
+        # A bad token will not get better by waiting: one try, no backoff rounds.
+        assert len(entries) == 1 and entries[0]["tries"] == 1 and "401" in entries[0]["error"]
+        assert sum(standin.requests.values()) == 1 and standin.objects["contacts"] == {}
+    finally:
+        await redis.aclose()

@@ -96,6 +96,10 @@ async def test_signed_order_webhooks_become_orders_once_and_count_in_profiles(sh
     assert (await deliver(node.base_url, "woocommerce", woo_order(77, "ola@example.com"), secret=SHOPIFY_SECRET))[0] == 401
     status, woo = await deliver(node.base_url, "woocommerce", woo_order(77, "Ola@Example.com"), secret=WOO_SECRET)
     assert status == 201
+    # WooCommerce pings a new webhook with a form body: acknowledged, nothing stored.
+    assert (await deliver(node.base_url, "woocommerce", b"webhook_id=12", secret=WOO_SECRET))[0] == 202
+    # A Shopify topic that is not about orders: acknowledged and ignored.
+    assert (await deliver(node.base_url, "shopify", {"id": 1}, secret=SHOPIFY_SECRET, topic="products/update"))[0] == 202
     # Signed but broken: a clear 400, nothing stored.
     status, broken = await deliver(node.base_url, "shopify", {**shopify_order(5005, "x@example.com"), "total_price": "lots"}, secret=SHOPIFY_SECRET)
     assert status == 400 and broken["error"]["code"] == "invalid_payload"
