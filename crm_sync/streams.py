@@ -127,6 +127,7 @@ class ContactsRead:
     gone: dict
     position: dict | None
     read: int
+    linked: frozenset = frozenset()  # subjects the CRM already held when read
 
 
 async def read_contacts(session: AsyncSession, connector: str, position: dict, cutoff: datetime, limit: int) -> ContactsRead:
@@ -155,7 +156,8 @@ async def read_contacts(session: AsyncSession, connector: str, position: dict, c
         elif row.linked is not None:
             gone[row.subject_id] = row.remote_id  # consent withdrawn or identity erased: the CRM forgets them
     last = rows[-1]
-    return ContactsRead(position, upserts, gone, {"at": last.updated_at.isoformat(), "id": str(last.subject_id)}, len(rows))
+    return ContactsRead(position, upserts, gone, {"at": last.updated_at.isoformat(), "id": str(last.subject_id)}, len(rows),
+                        frozenset(r.subject_id for r in rows if r.linked is not None))
 
 
 async def send_contacts(session: AsyncSession, destination: Destination, read: ContactsRead, size: int) -> Batch:
@@ -167,7 +169,33 @@ async def send_contacts(session: AsyncSession, destination: Destination, read: C
     await _delete_contacts(session, destination, read.gone)
     if read.upserts:
         await _remember(session, destination.name, [(uuid.UUID(r.subject_id), remote.get(r.subject_id)) for r in read.upserts])
+    new = {uuid.UUID(r.subject_id): remote.get(r.subject_id) for r in read.upserts if uuid.UUID(r.subject_id) not in read.linked}
+    await _history(session, destination, new, size)
     return Batch(len(read.upserts) + len(read.gone), read.position, read.read)
+
+
+async def _history(session: AsyncSession, destination: Destination, new: dict[uuid.UUID, str | None], size: int) -> None:
+    """A contact new to the CRM gets the orders and closed chats it had before (the deals and notes
+    streams passed them by while the customer had not agreed yet)."""
+    if not new:
+        return
+    orders = (await session.execute(
+        select(Order.number, Order.status, Order.total_cents, Order.currency, Order.placed_at, Order.customer_id)
+        .where(Order.customer_id.in_(list(new))))).all()
+    deals = [deal_record(o.number, o.status, o.total_cents, o.currency, o.placed_at, contact_remote_id=new[o.customer_id],
+                         subject_id=str(o.customer_id)) for o in orders]
+    chats = (await session.execute(
+        select(Conversation, Visitor.customer_id).join(Visitor, Visitor.id == Conversation.visitor_id)
+        .where(Visitor.customer_id.in_(list(new)), Conversation.state == ConversationState.CLOSED))).all()
+    notes = [_note(conv, customer_id, new[customer_id]) for conv, customer_id in chats]
+    await _chunked(destination.upsert_deals, deals, size)
+    await _chunked(destination.upsert_notes, notes, size)
+
+
+def _note(conv: Conversation, subject_id: uuid.UUID, remote_id: str | None):
+    view = {"id": str(conv.id), "closed_at": conv.closed_at.isoformat() if conv.closed_at else None, "created_at": conv.created_at.isoformat(),
+            "resolution": conv.resolution, "handoff_reason": conv.handoff_reason, "rating": conv.csat_rating}
+    return note_record(view, conv.last_seq, contact_remote_id=remote_id, subject_id=str(subject_id))
 
 
 async def contacts_batch(session: AsyncSession, destination: Destination, position: dict, cutoff: datetime, size: int, calls: int) -> Batch:
@@ -251,13 +279,7 @@ async def notes_batch(session: AsyncSession, destination: Destination, position:
     )).all()
     if not rows:
         return Batch(0, None)
-    notes = []
-    for conv, subject_id, remote_id in rows:
-        if subject_id is None:
-            continue
-        view = {"id": str(conv.id), "closed_at": conv.closed_at.isoformat() if conv.closed_at else None, "created_at": conv.created_at.isoformat(),
-                "resolution": conv.resolution, "handoff_reason": conv.handoff_reason, "rating": conv.csat_rating}
-        notes.append(note_record(view, conv.last_seq, contact_remote_id=remote_id, subject_id=str(subject_id)))
+    notes = [_note(conv, subject_id, remote_id) for conv, subject_id, remote_id in rows if subject_id is not None]
     await _chunked(destination.upsert_notes, notes, size)
     last = rows[-1][0]
     return Batch(len(notes), {"at": last.updated_at.isoformat(), "id": str(last.id)}, len(rows))

@@ -142,3 +142,27 @@ async def test_the_embedded_sqlite_database_syncs_too(sqlite_backend, standin, t
         await db.engine.dispose()
     assert set(standin.objects["contacts"]) == {str(c) for e, c in customers.items() if e != "c1@example.com"}
     assert all(n == 1 for n in standin.created.values())
+
+
+async def test_orders_from_before_the_consent_follow_the_new_contact(crm_settings, standin, db, pg_backend):
+    from livechat.db.models import Visitor
+    from livechat.visitor_privacy import IdentifyIn, identify
+
+    settings = crm_settings()
+    async with db.tx() as tx:
+        first = await import_order(tx, order("B-1", "late@example.com", 1500), source="woocommerce")
+    await sync(settings, db)
+    assert standin.objects["contacts"] == {} and standin.objects["deals"] == {}  # not agreed yet: nothing
+
+    async with db.tx() as tx:
+        visitor = Visitor()
+        tx.session.add(visitor)
+        await tx.session.flush()
+        await give_consent(tx, visitor.id, ConsentIn(purpose="identification", granted=True))
+        customer_id = await identify(tx, visitor.id, IdentifyIn(email="late@example.com"))
+    assert customer_id == first.customer_id  # the shop's customer, found by email
+    await sync(settings, db)
+    contact = standin.objects["contacts"][str(customer_id)]
+    assert contact["properties"]["shopchat_orders"] == 1
+    deal = standin.objects["deals"]["B-1"]
+    assert deal["properties"]["amount"] == "15.00" and deal["associations"][0]["to"]["id"] == contact["id"]
