@@ -104,3 +104,21 @@ async def test_a_refusal_goes_to_the_dead_letters_at_once(crm_settings, standin,
         assert sum(standin.requests.values()) == 1 and standin.objects["contacts"] == {}
     finally:
         await redis.aclose()
+
+
+async def test_the_schedule_queues_each_configured_connector_once(crm_settings, standin):
+    from crm_sync.jobs import job_id, scheduled_sync
+
+    settings = crm_settings(crm_webhook_url="http://127.0.0.1:9/hook", crm_webhook_secret="s")
+    redis = await pool(settings)
+    try:
+        assert await scheduled_sync({"settings": settings, "redis": redis}) == ["hubspot", "webhook"]
+        # The next tick while those are still waiting queues nothing more.
+        assert await scheduled_sync({"settings": settings, "redis": redis}) == []
+        queued = {member.decode() for member in await redis.zrange(settings.crm_queue, 0, -1)}
+        assert queued == {job_id("hubspot"), job_id("webhook")}
+    finally:
+        await redis.aclose()
+    # The worker runs the schedule as an arq cron job every LIVECHAT_CRM_SCHEDULE_MINUTES.
+    cron_jobs = worker(crm_settings(crm_schedule_minutes=15), handle_signals=False).cron_jobs
+    assert [(c.name, c.minute) for c in cron_jobs] == [("scheduled_sync", {0, 15, 30, 45})]
