@@ -10,6 +10,7 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY livechat/ livechat/
+COPY crm_sync/ crm_sync/
 COPY bot/__init__.py bot/client.py bot/replies.py bot/
 COPY --from=widget /src/livechat/static/widget/ livechat/static/widget/
 RUN pip install --no-cache-dir .

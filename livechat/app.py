@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 
 from bot.client import RasaClient
 from livechat.api import (
-    agent_data, agent_session, bot_data, customer_rights, health, metrics, openapi, pages, profiles, segments, visitor_session,
+    agent_data, agent_session, bot_data, customer_rights, health, metrics, openapi, pages, profiles, segments, shop_webhooks,
+    visitor_session,
 )
 from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, INGESTOR, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
 from livechat.api.cors import cors_middleware
@@ -73,7 +74,8 @@ def create_app(settings: Settings) -> web.Application:
     app[INGESTOR] = ingestor
     sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor, limiter))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
-    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, health, metrics, pages):
+    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, shop_webhooks,
+                   health, metrics, pages):
         module.add_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -128,5 +130,21 @@ def create_app(settings: Settings) -> web.Application:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    app.cleanup_ctx.extend([database, redis_client, bot, router, retention])
+    async def crm_trigger(app: web.Application) -> AsyncIterator[None]:
+        # Erasures and consent withdrawals reach the CRMs promptly through the crm-sync worker's queue.
+        from crm_sync.connectors import configured
+
+        if not settings.redis_url or not configured(settings):
+            yield
+            return
+        from crm_sync.jobs import pool
+        from crm_sync.triggers import CrmTrigger
+
+        arq_redis = await pool(settings)
+        trigger = CrmTrigger(arq_redis, settings)
+        bus.subscribe("interactions.recorded", trigger.on_recorded)
+        yield
+        await arq_redis.aclose()
+
+    app.cleanup_ctx.extend([database, redis_client, bot, router, retention, crm_trigger])
     return app

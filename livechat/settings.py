@@ -74,6 +74,29 @@ class Settings(BaseSettings):
     direct_to_agent_segments: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["vip"], description="Comma-separated customer segments whose chats go straight to a person."
     )
+    shopify_webhook_secret: SecretStr | None = Field(
+        None, description="Shopify webhook signing secret; order webhooks at /api/shop/shopify/orders. Unset: that endpoint is off."
+    )
+    woocommerce_webhook_secret: SecretStr | None = Field(
+        None, description="WooCommerce webhook secret; order webhooks at /api/shop/woocommerce/orders. Unset: that endpoint is off."
+    )
+    crm_hubspot_url: str = Field("https://api.hubapi.com", description="Base URL of the HubSpot-style CRM API.")
+    crm_hubspot_token: SecretStr | None = Field(None, description="Private-app token for the HubSpot-style CRM. Unset: that connector is off.")
+    crm_webhook_url: str | None = Field(None, description="URL that receives signed CRM webhooks (contacts, deals, deletions). Unset: off.")
+    crm_webhook_secret: SecretStr | None = Field(None, description="Secret that signs outgoing CRM webhooks (HMAC-SHA256 over timestamp and body).")
+    crm_batch_size: int = Field(100, ge=1, le=100, description="Records per CRM call (HubSpot's batch limit is 100).")
+    crm_calls_in_flight: int = Field(
+        4, ge=1, le=16, description="CRM calls sent at once per step; the cursor moves when all of them were acknowledged."
+    )
+    crm_settle_s: float = Field(
+        5.0, ge=0, description="Rows changed within this many seconds wait for the next run, so a slower transaction that commits late is not skipped."
+    )
+    crm_schedule_minutes: int = Field(15, ge=1, le=60, description="How often the crm-sync worker runs every connector (minutes past each hour divisible by it).")
+    crm_max_tries: int = Field(6, ge=1, description="Tries of a sync job before it goes to the dead-letter list.")
+    crm_retry_base_s: float = Field(2.0, gt=0, description="First retry delay of a failed sync job; doubles each try up to 5 minutes.")
+    crm_job_timeout_s: int = Field(900, ge=5, description="Longest a sync job may run before the worker stops it (it resumes from its cursor).")
+    crm_queue: str = Field("crm_sync", description="Name of the arq queue the crm-sync jobs use.")
+    crm_http_timeout_s: float = Field(30.0, gt=0, description="Timeout of one call to a CRM.")
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Structured JSON logs (production) instead of console lines.")
 

@@ -96,7 +96,22 @@ def _paths() -> dict[str, Any]:
             },
             "/api/agent/customers/{subject_id}/export": {"get": _op("Everything about a customer", params=SUBJECT)},
             "/api/agent/customers/{subject_id}": {"delete": _op("Erase a customer's personal data", params=SUBJECT)},
+            "/api/shop/{platform}/orders": {"post": _shop_webhook()},
     }
+
+
+def _shop_webhook() -> dict[str, Any]:
+    """The shop's order webhook: the shop's own JSON, authenticated by an HMAC of the raw body, not a token."""
+    op = _op("Order created or updated in the shop (Shopify-like or WooCommerce-like JSON), HMAC-signed", ok=201, auth=False, params=[
+        _path("platform", {"type": "string", "enum": ["shopify", "woocommerce"]}),
+        {"name": "X-Shopify-Hmac-Sha256", "in": "header", "required": False, "schema": {"type": "string"}},
+        {"name": "X-Shopify-Topic", "in": "header", "required": False, "schema": {"type": "string"}},
+        {"name": "X-WC-Webhook-Signature", "in": "header", "required": False, "schema": {"type": "string"}},
+    ])
+    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+    op["responses"]["200"] = {"description": "An order already imported, updated", "content": {"application/json": {"schema": {"type": "object"}}}}
+    op["responses"]["202"] = {"description": "Not an order event; ignored", "content": {"application/json": {"schema": {"type": "object"}}}}
+    return op
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -306,3 +306,5 @@ class Order(Base):
     estimated_delivery: Mapped[str | None] = mapped_column(String(10))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+from livechat.db import crm_models as _crm_models  # noqa: E402,F401 - registers the CRM sync tables on Base

@@ -14,7 +14,7 @@ from tests.support.visitor import Visitor
 
 
 async def test_every_endpoint_survives_schemathesis(pg_backend, make_node, tmp_path):
-    node = await make_node(pg_backend, login_max_attempts=1000)
+    node = await make_node(pg_backend, login_max_attempts=1000, shopify_webhook_secret="fuzz-secret", woocommerce_webhook_secret="fuzz-secret")
     await add_agent(pg_backend.database_url, "root@shop.test", role="admin")
     root = await AgentClient.login(node.base_url, "root@shop.test", online=False)
     # Some data for the generated ids and names to find now and then.

@@ -1,0 +1,1 @@
+"""CRM sync: profiles, conversation notes and orders out to CRMs, shop orders in; on an arq queue."""
