@@ -27,6 +27,7 @@ from livechat.interaction_log import record
 from livechat.messages import append_message, lock_conversation
 from livechat.metrics import Metrics
 from livechat.settings import Settings
+from livechat.system_texts import system_text
 from livechat.transaction import DomainEvent, Tx
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Overloaded:
+    """Too many turns waiting on this node: this conversation goes to people instead."""
+
+
+@dataclass(frozen=True)
 class Pause:
     pass
 
@@ -58,7 +64,12 @@ class Resume:
     resolution: str | None = None
 
 
-Work = Turn | Pause | Resume
+Work = Turn | Overloaded | Pause | Resume
+
+
+# Turns of one conversation waiting for Rasa: a visitor typing faster than the bot answers gets the
+# newest of their messages answered, not a growing backlog.
+MAX_WAITING_TURNS_PER_CONVERSATION = 3
 
 
 class BotBridge:
@@ -70,7 +81,11 @@ class BotBridge:
         self._notifier = notifier
         self._settings = settings
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._max_waiting = settings.rasa_max_waiting if settings else 1000
+        self._busy_notice_s = settings.rasa_busy_notice_s if settings else 3.0
         self._pending: dict[uuid.UUID, deque[Work]] = {}
+        self._turns_queued = 0
+        self._in_flight = 0
         # Strong references: a task nobody holds can be garbage-collected mid-turn.
         self._workers: dict[uuid.UUID, asyncio.Task[None]] = {}
 
@@ -78,6 +93,16 @@ class BotBridge:
         conv: Conversation = event.data["conversation"]
         message: Message = event.data["message"]
         if message.sender_kind is SenderKind.VISITOR and conv.state is ConversationState.BOT:
+            queue = self._pending.get(conv.id)
+            waiting = [i for i, work in enumerate(queue) if isinstance(work, Turn)] if queue else []
+            if len(waiting) >= MAX_WAITING_TURNS_PER_CONVERSATION:
+                # Bounded per conversation: the newest message takes the place of the last waiting one.
+                queue[waiting[-1]] = Turn(message.id)
+                return
+            if conv.id not in self._pending and self.waiting_turns() >= self._max_waiting:
+                # Bounded overall: a node this far behind sends new conversations to people rather than make them wait.
+                self._enqueue(conv.id, Overloaded())
+                return
             self._enqueue(conv.id, Turn(message.id))
 
     async def on_state_changed(self, event: DomainEvent) -> None:
@@ -94,14 +119,15 @@ class BotBridge:
         conv: Conversation = event.data["conversation"]
         self._enqueue(conv.id, Resume(handback=True, resolution=event.data.get("resolution")))
 
+    def waiting_turns(self) -> int:
+        """Bot turns queued or in flight on this node."""
+        return self._turns_queued + self._in_flight
+
     def _enqueue(self, conversation_id: uuid.UUID, work: Work) -> None:
+        self._turns_queued += isinstance(work, Turn)
         self._pending.setdefault(conversation_id, deque()).append(work)
         if conversation_id not in self._workers:
             self._workers[conversation_id] = asyncio.create_task(self._drain(conversation_id), name=f"bot-turns-{conversation_id}")
-
-    @property
-    def turns_in_flight(self) -> int:
-        return sum(len(q) for q in self._pending.values())
 
     async def close(self) -> None:
         workers = list(self._workers.values())
@@ -118,7 +144,14 @@ class BotBridge:
                 work = queue.popleft()
                 try:
                     if isinstance(work, Turn):
-                        await self._turn(conversation_id, work.message_id)
+                        self._turns_queued -= 1
+                        self._in_flight += 1
+                        try:
+                            await self._turn(conversation_id, work.message_id)
+                        finally:
+                            self._in_flight -= 1
+                    elif isinstance(work, Overloaded):
+                        await self._hand_to_people(conversation_id, reason="bot_unavailable", failure="overloaded")
                     elif isinstance(work, Pause):
                         await self._signal(conversation_id, [{"event": "pause"}])
                     else:
@@ -128,7 +161,8 @@ class BotBridge:
                 except Exception:  # noqa: BLE001 - a broken turn must not stop the conversation's next ones
                     log.exception("bot turn failed for conversation %s", conversation_id)
         finally:
-            self._pending.pop(conversation_id, None)
+            left = self._pending.pop(conversation_id, None)
+            self._turns_queued -= sum(isinstance(work, Turn) for work in left or ())
             self._workers.pop(conversation_id, None)
 
     async def _signal(self, conversation_id: uuid.UUID, events: list[dict]) -> None:
@@ -155,8 +189,10 @@ class BotBridge:
         if conv is None or (message is None and text is None) or conv.state is not ConversationState.BOT:
             return  # a person took over meanwhile: the bot stays silent
         await self._notifier.typing(conv, "bot", True)
+        notice = asyncio.create_task(self._busy_notice(conv.id), name=f"bot-busy-{conv.id}")
         try:
             async with self._slots:
+                notice.cancel()
                 started, outcome = time.perf_counter(), "failed"
                 try:
                     rasa_messages = await self._rasa.send(str(conv.id), text if text is not None else _bot_text(message), _metadata(conv, visitor))
@@ -169,6 +205,7 @@ class BotBridge:
             await self._hand_to_people(conv.id, reason="bot_unavailable", failure=exc.reason)
             return
         finally:
+            notice.cancel()
             await self._notifier.typing(conv, "bot", False)
         replies = to_replies(rasa_messages)
         understood = await self._understood(conv.id) if message is not None else None
@@ -201,6 +238,14 @@ class BotBridge:
         confidence = intent.get("confidence")
         return {"intent": intent["name"], "confidence": round(float(confidence), 3) if isinstance(confidence, int | float) else None,
                 "entities": entities}
+
+    async def _busy_notice(self, conversation_id: uuid.UUID) -> None:
+        """Tell a visitor whose turn is still waiting for Rasa that the answer is coming (once per turn)."""
+        await asyncio.sleep(self._busy_notice_s)
+        async with self._transaction() as tx:
+            conv = await lock_conversation(tx, conversation_id)
+            if conv.state is ConversationState.BOT:
+                await append_message(tx, conv, SenderKind.SYSTEM, text=system_text("bot_busy", conv.language), payload={"type": "bot_busy"})
 
     async def _hand_to_people(self, conversation_id: uuid.UUID, *, reason: str, failure: str) -> None:
         async with self._transaction() as tx:

@@ -11,6 +11,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "ar": "مساعدنا غير متاح الآن، لذلك حوّلنا محادثتك إلى فريقنا. سيرد عليك أحد الموظفين هنا.",
         "fa": "دستیار ما الان در دسترس نیست، پس گفتگو را به تیم‌مان سپردیم. یکی از همکاران همین‌جا پاسخ می‌دهد.",
     },
+    "bot_busy": {
+        "en": "Our assistant is answering many people right now. Your answer is on its way.",
+        "pl": "Nasz asystent odpowiada teraz wielu osobom. Odpowiedź jest w drodze.",
+        "es": "Nuestro asistente está atendiendo a muchas personas ahora mismo. Tu respuesta está en camino.",
+        "ru": "Наш помощник сейчас отвечает многим людям. Ответ скоро будет.",
+        "ar": "يرد مساعدنا الآن على كثير من الأشخاص. ردك في الطريق.",
+        "fa": "دستیار ما الان به افراد زیادی پاسخ می‌دهد. پاسخ شما در راه است.",
+    },
     "handoff_queued": {
         "en": "I'm connecting you with a person from our team. Please stay here, they will reply in this chat.",
         "pl": "Łączę Cię z osobą z naszego zespołu. Zostań tutaj, odpowie w tym czacie.",
