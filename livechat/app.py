@@ -10,7 +10,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.client import RasaClient
-from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, openapi, pages, profiles, segments, visitor_session
+from livechat.api import agent_data, agent_session, bot_data, customer_rights, health, offers, openapi, pages, profiles, segments, visitor_session
 from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
 from livechat.api.cors import cors_middleware
 from livechat.api.errors import error_middleware
@@ -18,6 +18,7 @@ from livechat.bot_bridge import BotBridge
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.dispatch import Dispatcher
 from livechat.message_writer import MessageWriter
+from livechat.offer_triggers import OfferTriggers, run_offer_sweep
 from livechat.presence import MemoryPresence, RedisPresence
 from livechat.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from livechat.realtime.agent_namespace import AgentNamespace
@@ -53,6 +54,9 @@ def create_app(settings: Settings) -> web.Application:
     bus.subscribe("conversation.offline_message", broadcaster.on_offline_message)
     bus.subscribe("conversation.read", broadcaster.on_read)
     bus.subscribe("agent.logged_out", broadcaster.on_logged_out)
+    offer_triggers = OfferTriggers(services.transaction, cart_idle_s=settings.offers_cart_idle_s,
+                                   attribution_days=settings.offers_attribution_days)
+    bus.subscribe("interactions.recorded", offer_triggers.on_interactions)
 
     app = web.Application(middlewares=[error_middleware, cors_middleware(settings), pages.security_headers], client_max_size=256 * 1024)
     app[SERVICES] = services
@@ -65,7 +69,7 @@ def create_app(settings: Settings) -> web.Application:
     writer = MessageWriter(services)
     sio.register_namespace(VisitorNamespace(services, broadcaster, writer))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
-    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, health, pages):
+    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, offers, openapi, bot_data, health, pages):
         module.add_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -105,7 +109,10 @@ def create_app(settings: Settings) -> web.Application:
         await writer.close()
 
     async def retention(app: web.Application) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(run_segment_refresh(services.transaction), name="segment-refresh")]
+        tasks = [
+            asyncio.create_task(run_segment_refresh(services.transaction), name="segment-refresh"),
+            asyncio.create_task(run_offer_sweep(offer_triggers, every_s=settings.offers_sweep_s), name="offer-sweep"),
+        ]
         if settings.retention_days:
             tasks.append(asyncio.create_task(run_retention(services.transaction, settings.retention_days), name="retention"))
         yield

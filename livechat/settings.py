@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     direct_to_agent_segments: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["vip"], description="Comma-separated customer segments whose chats go straight to a person."
     )
+    shop_api_key: SecretStr | None = Field(
+        None, description="Bearer key the shop's own systems use on /api/shop/* (e.g. to trigger an offer). Unset: that API is closed."
+    )
+    offers_cart_idle_s: float = Field(1800.0, gt=0, description="How long a cart with items must sit without activity or an order before it counts as abandoned.")
+    offers_sweep_s: float = Field(15.0, gt=0, description="How often each node looks for abandoned carts and offer cards due later.")
+    offers_attribution_days: int = Field(14, ge=1, description="An order this many days after an offer assignment counts as that assignment's conversion.")
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Structured JSON logs (production) instead of console lines.")
 

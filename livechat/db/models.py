@@ -306,3 +306,7 @@ class Order(Base):
     estimated_delivery: Mapped[str | None] = mapped_column(String(10))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# Feature tables on the same Base, in their own modules (imported last: they import Base from here).
+from livechat.db import offer_models  # noqa: E402,F401
