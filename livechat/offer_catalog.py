@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -69,23 +69,24 @@ class OfferIn(BaseModel):
     priority: int = Field(0, ge=-1000, le=1000)
     active: bool = True
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "OfferIn":
-        if self.code_mode == "shared" and not self.shared_code and not all(v.code for v in self.variants):
-            raise ValueError("a shared-code offer needs shared_code (or a code on every variant)")
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        names = [v.name for v in self.variants]
-        if len(set(names)) != len(names) or HOLDOUT in names:
-            raise ValueError("variant names must be distinct and not 'holdout'")
-        if any(not re.match(r"^[a-z][a-z0-9_]{0,63}$", s) for s in self.segments):
-            raise ValueError("segments are segment names (lowercase letters, digits, _)")
-        return self
 
 
 class CodesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     codes: list[str] = Field(min_length=1, max_length=MAX_CODES_PER_CALL)
+
+
+def check_offer(body: OfferIn) -> None:
+    """What the field types cannot say: a shared code exists, the window is forwards, arm names are distinct."""
+    if body.code_mode == "shared" and not body.shared_code and not all(v.code for v in body.variants):
+        raise InvalidInput("A shared-code offer needs shared_code (or a code on every variant).", fields=["shared_code"])
+    if body.starts_at and body.ends_at and body.ends_at <= body.starts_at:
+        raise InvalidInput("ends_at must be after starts_at.", fields=["ends_at"])
+    names = [v.name for v in body.variants]
+    if len(set(names)) != len(names) or HOLDOUT in names:
+        raise InvalidInput("Variant names must be distinct and not 'holdout'.", fields=["variants"])
+    if any(not re.match(r"^[a-z][a-z0-9_]{0,63}$", s) for s in body.segments):
+        raise InvalidInput("segments are segment names (lowercase letters, digits, _).", fields=["segments"])
 
 
 def _columns(body: OfferIn) -> dict[str, Any]:
@@ -96,6 +97,7 @@ def _columns(body: OfferIn) -> dict[str, Any]:
 
 
 async def do_create(tx: Tx, body: OfferIn) -> Offer:
+    check_offer(body)
     if await tx.session.scalar(select(Offer.id).where(Offer.key == body.key)) is not None:
         raise Conflict(f"There is already an offer {body.key}.", code="offer_exists")
     offer = Offer(key=body.key, issued_count=0, **_columns(body))
@@ -114,6 +116,7 @@ async def get_offer(tx: Tx, key: str, *, lock: bool = False) -> Offer:
 
 async def do_update(tx: Tx, key: str, body: OfferIn) -> Offer:
     """Change an offer. Arms already assigned stay (stickiness); the key cannot change."""
+    check_offer(body)
     if body.key != key:
         raise InvalidInput("The key in the body must match the URL.", fields=["key"])
     offer = await get_offer(tx, key, lock=True)
@@ -132,9 +135,11 @@ async def do_add_codes(tx: Tx, key: str, body: CodesIn) -> dict[str, int]:
     if bad:
         raise InvalidInput(f"Not a code: {bad[0][:70]!r} (letters, digits, _ and -, up to 64).", fields=["codes"])
     insert = pg_insert if tx.session.bind.dialect.name == "postgresql" else sqlite_insert
-    result = await tx.session.execute(insert(OfferCode).on_conflict_do_nothing(), [{"offer_id": offer.id, "code": c} for c in codes])
-    added = max(0, result.rowcount) if result.rowcount is not None else len(codes)
-    return {"added": added, "skipped": len(codes) - added, **await code_counts(tx, offer)}
+    before = (await code_counts(tx, offer))["codes_total"]
+    await tx.session.execute(insert(OfferCode).on_conflict_do_nothing(), [{"offer_id": offer.id, "code": c} for c in codes])
+    counts = await code_counts(tx, offer)
+    added = counts["codes_total"] - before
+    return {"added": added, "skipped": len(codes) - added, **counts}
 
 
 async def code_counts(tx: Tx, offer: Offer) -> dict[str, int]:

@@ -1,0 +1,201 @@
+"""Retention offers end to end on a real server: the catalog over REST, triggers from the widget's
+events and the shop's API, cards in the chat, sticky arms with a holdout that gets nothing, and
+results (impressions, clicks, redemptions, conversion, uplift) over REST and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+import aiohttp
+from sqlalchemy import select
+
+from livechat.api.appkeys import SERVICES
+from livechat.db.engine import create_engine, create_session_factory
+from livechat.db.models import Customer, Visitor as VisitorRow
+from livechat.db.offer_models import OfferAssignment, OfferDelivery
+from livechat.interaction_log import record
+from livechat.offer_rules import HOLDOUT, assign_arm
+from tests.support.agent import AgentClient, add_agent
+from tests.support.visitor import Visitor
+
+SHOP_KEY = "shop-key-for-tests-0123456789"
+
+
+def offer(key: str, trigger: str, **values: Any) -> dict[str, Any]:
+    return {"key": key, "name": key.replace("-", " ").title(), "kind": "discount_code", "title": "A little thank you",
+            "text": f"{key}: 10% off your next order.", "trigger": trigger, "holdout_pct": 0, **values}
+
+
+async def _rows(database_url: str, query) -> list:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return list((await session.execute(query)).scalars())
+    finally:
+        await engine.dispose()
+
+
+async def _supervisor(node, database_url: str) -> AgentClient:
+    await add_agent(database_url, "sue@shop.test", role="supervisor")
+    return await AgentClient.login(node.base_url, "sue@shop.test", online=False)
+
+
+async def _order(node, *, visitor_id=None, customer_id=None, codes=(), total_cents=5000, order_id="W-1") -> None:
+    """An order as the order import records it (the CRM branch writes the same event)."""
+    async with node.app[SERVICES].transaction() as tx:
+        record(tx, "order.placed", visitor_id=uuid.UUID(visitor_id) if visitor_id else None, customer_id=customer_id,
+               data={"order_id": order_id, "total_cents": total_cents, "currency": "EUR", "discount_codes": list(codes), "source": "demo"})
+
+
+def _offers(visitor: Visitor) -> list[dict]:
+    return [m for m in visitor.received if (m.get("payload") or {}).get("type") == "offer"]
+
+
+async def test_the_catalog_is_for_supervisors_and_checked(sqlite_backend, make_node):
+    node = await make_node(sqlite_backend)
+    sue = await _supervisor(node, sqlite_backend.database_url)
+    await add_agent(sqlite_backend.database_url, "al@shop.test")
+    al = await AgentClient.login(node.base_url, "al@shop.test", online=False)
+
+    assert (await al.rest("POST", "/api/agent/offers", json=offer("winback", "exit_intent")))[0] == 403
+    status, body = await sue.rest("POST", "/api/agent/offers", json=offer("winback", "sometimes"))
+    assert status == 400 and "trigger" in body["error"]["fields"]
+    shared_without_code = await sue.rest("POST", "/api/agent/offers", json=offer("winback", "exit_intent", code_mode="shared"))
+    assert shared_without_code[0] == 400 and "shared_code" in shared_without_code[1]["error"]["message"]
+    status, created = await sue.rest("POST", "/api/agent/offers", json=offer("winback", "exit_intent", code_mode="pool", budget_total=100))
+    assert status == 201 and created["issued_count"] == 0 and created["variants"] == [{"name": "A", "weight": 1, "delay_s": 0}]
+    assert (await sue.rest("POST", "/api/agent/offers", json=offer("winback", "exit_intent")))[0] == 409
+
+    status, counts = await sue.rest("POST", "/api/agent/offers/winback/codes", json={"codes": ["SAVE-1", "SAVE-2", "SAVE-2", "SAVE-3"]})
+    assert status == 200 and counts == {"added": 3, "skipped": 0, "codes_total": 3, "codes_free": 3}
+    status, counts = await sue.rest("POST", "/api/agent/offers/winback/codes", json={"codes": ["SAVE-3", "SAVE-4"]})
+    assert counts == {"added": 1, "skipped": 1, "codes_total": 4, "codes_free": 4}
+    assert (await sue.rest("POST", "/api/agent/offers/winback/codes", json={"codes": ["no spaces"]}))[0] == 400
+
+    changed = offer("winback", "exit_intent", code_mode="pool", budget_total=50, title="Still here?")
+    status, updated = await sue.rest("PUT", "/api/agent/offers/winback", json=changed)
+    assert status == 200 and updated["title"] == "Still here?" and updated["budget_total"] == 50
+    assert (await sue.rest("PUT", "/api/agent/offers/nothing", json=offer("nothing", "api")))[0] == 404
+    status, listed = await sue.rest("GET", "/api/agent/offers")
+    assert [o["offer"]["key"] for o in listed["offers"]] == ["winback"]
+
+
+async def test_an_abandoned_cart_gets_a_unique_code_and_its_results_are_measured(backend, make_node):
+    node = await make_node(backend, offers_cart_idle_s=0.3, offers_sweep_s=0.1)
+    sue = await _supervisor(node, backend.database_url)
+    await sue.rest("POST", "/api/agent/offers", json=offer(
+        "cart-rescue", "cart_abandoned", code_mode="pool", trigger_params={"min_cart_cents": 5000}, cost_cents=900,
+        cta_label="Back to my cart", cta_url="/cart", valid_for_s=86_400))
+    await sue.rest("POST", "/api/agent/offers/cart-rescue/codes", json={"codes": [f"CART-{i}" for i in range(5)]})
+
+    small = await Visitor.start(backend_url := node.base_url)
+    await small.call("track", {"event": "cart_add", "props": {"sku": "MUG-1", "quantity": 1, "price_cents": 1500}})
+    buyer = await Visitor.start(backend_url)
+    await buyer.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "quantity": 1, "price_cents": 8900}})
+    paid = await Visitor.start(backend_url)
+    await paid.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "quantity": 2, "price_cents": 8900}})
+    await _order(node, visitor_id=paid.visitor_id, order_id="W-0")  # paid before going idle: not abandoned
+
+    cards = await buyer.wait_for(lambda: _offers(buyer), what="the offer card")
+    card = cards[0]["payload"]
+    assert cards[0]["sender"] == "bot" and card["offer_id"] == "cart-rescue" and card["code"].startswith("CART-")
+    assert card["cta"] == {"label": "Back to my cart", "url": "/cart"} and card["expires_at"]
+    # The small cart was due first and got nothing; the paid cart was never abandoned.
+    deliveries = await _rows(backend.database_url, select(OfferDelivery))
+    assert [(str(d.subject_id), d.code) for d in deliveries] == [(buyer.visitor_id, card["code"])]
+    assert _offers(small) == [] and _offers(paid) == []
+
+    await buyer.call("track", {"event": "offer_shown", "props": {"offer_id": "cart-rescue"}})
+    await buyer.call("track", {"event": "offer_clicked", "props": {"offer_id": "cart-rescue"}})
+    await _order(node, visitor_id=buyer.visitor_id, codes=[card["code"]], total_cents=8010, order_id="W-2")
+
+    status, result = await sue.rest("GET", "/api/agent/offers/cart-rescue/report")
+    arm = next(a for a in result["arms"] if a["arm"] == "A")
+    assert status == 200 and result["codes"] == {"codes_total": 5, "codes_free": 4}
+    assert {k: arm[k] for k in ("assigned", "delivered", "shown", "clicked", "redeemed", "converted", "redeemed_revenue_cents", "cost_cents")} == {
+        "assigned": 1, "delivered": 1, "shown": 1, "clicked": 1, "redeemed": 1, "converted": 1, "redeemed_revenue_cents": 8010, "cost_cents": 900}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{node.base_url}/api/agent/offers/cart-rescue/report?format=csv",
+                            headers={"Authorization": f"Bearer {sue.tokens['access_token']}"}) as response:
+            assert response.status == 200 and response.content_type == "text/csv"
+            rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert [(r["arm"], r["assigned"], r["redeemed"]) for r in rows] == [("A", "1", "1"), ("holdout", "0", "0")]
+
+
+async def test_exit_intent_arms_are_sticky_the_holdout_gets_nothing_and_caps_hold(sqlite_backend, make_node):
+    node = await make_node(sqlite_backend)
+    sue = await _supervisor(node, sqlite_backend.database_url)
+    variants = [{"name": "plain", "text": "Before you go: 10% off."}, {"name": "warm", "text": "We'd miss you: 10% off."}]
+    await sue.rest("POST", "/api/agent/offers", json=offer("leaving", "exit_intent", holdout_pct=40, variants=variants,
+                                                           code_mode="shared", shared_code="STAY10", max_per_customer=1))
+    visitors = [await Visitor.start(node.base_url) for _ in range(12)]
+    for visitor in visitors:
+        for _ in range(2):  # the second exit intent is over the cap of one
+            assert (await visitor.call("track", {"event": "exit_intent", "props": {}}))["stored"]
+    arms = {str(a.subject_id): a.arm for a in await _rows(sqlite_backend.database_url, select(OfferAssignment))}
+    assert len(arms) == 12
+    texts = {"plain": "Before you go: 10% off.", "warm": "We'd miss you: 10% off."}
+    for visitor in visitors:
+        arm = arms[visitor.visitor_id]
+        assert arm == assign_arm("leaving", uuid.UUID(visitor.visitor_id), 40, variants)
+        got = [m["payload"] for m in _offers(visitor)]
+        if arm == HOLDOUT:
+            assert got == []
+        else:
+            assert [(p["text"], p["code"]) for p in got] == [(texts[arm], "STAY10")]
+    assert {HOLDOUT} < set(arms.values())
+
+
+async def test_the_shop_triggers_offers_for_known_customers_and_returning_customers_get_theirs(sqlite_backend, make_node):
+    node = await make_node(sqlite_backend, shop_api_key=SHOP_KEY)
+    sue = await _supervisor(node, sqlite_backend.database_url)
+    await sue.rest("POST", "/api/agent/offers", json=offer("vip-thanks", "api", kind="loyalty_perk", text="Double points this week."))
+    await sue.rest("POST", "/api/agent/offers", json=offer("welcome-back", "returning_customer", kind="free_shipping",
+                                                           text="Free shipping for you today."))
+    shopper = await Visitor.start(node.base_url)
+    await shopper.call("consent", {"purpose": "identification", "granted": True})
+    customer_id = (await shopper.call("identify", {"external_id": "C-42", "email": "kim@example.com"}))["customer_id"]
+    # Identified on a page: a returning known customer.
+    cards = await shopper.wait_for(lambda: _offers(shopper), what="the returning-customer card")
+    assert [c["payload"]["offer_id"] for c in cards] == ["welcome-back"]
+
+    async with aiohttp.ClientSession() as http:
+        async def trigger(body: dict, key: str | None = SHOP_KEY) -> tuple[int, dict]:
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            async with http.post(f"{node.base_url}/api/shop/offers/trigger", json=body, headers=headers) as response:
+                return response.status, await response.json()
+
+        assert (await trigger({"external_ref": "C-42"}, key=None))[0] == 401
+        assert (await trigger({"external_ref": "C-42"}, key="wrong"))[0] == 401
+        assert (await trigger({}))[0] == 400
+        assert (await trigger({"external_ref": "nobody"}))[0] == 404
+        status, fired = await trigger({"external_ref": "C-42"})
+        assert status == 200 and fired["status"] == "delivered" and fired["card"]["text"] == "Double points this week."
+        status, again = await trigger({"customer_id": customer_id})
+        assert again["status"] == "capped" and again["card"] is None
+    await shopper.wait_for(lambda: len(_offers(shopper)) == 2, what="the shop's card in the chat")
+
+    # An order within the attribution window converts the customer's assignments.
+    await _order(node, customer_id=uuid.UUID(customer_id), total_cents=4200)
+    assignments = await _rows(sqlite_backend.database_url, select(OfferAssignment).order_by(OfferAssignment.offer_id))
+    assert [(str(a.subject_id), a.conversion_revenue_cents) for a in assignments] == [(customer_id, 4200), (customer_id, 4200)]
+
+
+async def test_a_visitors_offers_follow_them_when_they_identify(sqlite_backend, make_node):
+    node = await make_node(sqlite_backend)
+    sue = await _supervisor(node, sqlite_backend.database_url)
+    await sue.rest("POST", "/api/agent/offers", json=offer("leaving", "exit_intent", code_mode="shared", shared_code="STAY10"))
+    visitor = await Visitor.start(node.base_url)
+    await visitor.call("track", {"event": "exit_intent", "props": {}})
+    assert len(_offers(visitor)) == 1
+    await visitor.call("consent", {"purpose": "identification", "granted": True})
+    customer_id = (await visitor.call("identify", {"email": "lee@example.com"}))["customer_id"]
+    await _order(node, customer_id=uuid.UUID(customer_id), codes=["STAY10"], total_cents=3000)
+    status, result = await sue.rest("GET", "/api/agent/offers/leaving/report")
+    arm = result["arms"][0]
+    assert (arm["assigned"], arm["delivered"], arm["redeemed"], arm["converted"]) == (1, 1, 1, 1)
+    [assignment] = await _rows(sqlite_backend.database_url, select(OfferAssignment))
+    assert str(assignment.subject_id) == customer_id and assignment.subject_kind == "customer"
