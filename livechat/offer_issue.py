@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Outcome:
-    """What a firing did: delivered | scheduled | holdout | capped | budget_spent | no_code | ineligible | no_offer."""
+    """What a firing did: delivered | scheduled | holdout | capped | budget_spent | no_code | no_offer, or why the
+    offer did not apply (inactive, not_started, ended, segment, consent, conditions)."""
 
     status: str
     offer: Offer | None = None
@@ -83,7 +84,9 @@ async def fire(tx: Tx, firing: Firing, subject: Subject, *, visitor_id: uuid.UUI
     view, segments = await subject_view(tx, subject)
     outcome = Outcome("ineligible")
     for offer in offers:
-        if ineligible_reason(offer, view, segments, now) is not None or not conditions_hold(offer, firing):
+        reason = ineligible_reason(offer, view, segments, now) or (None if conditions_hold(offer, firing) else "conditions")
+        if reason is not None:
+            outcome = Outcome(reason, offer)
             continue
         outcome = await _attempt(tx, offer, firing, subject, visitor_id=visitor_id, channel=channel,
                                  conversation_id=conversation_id, now=now)

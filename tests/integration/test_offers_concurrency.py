@@ -1,0 +1,110 @@
+"""Two `livechat serve` processes on one PostgreSQL, hammered with parallel offer triggers: no unique
+code goes out twice, no budget is exceeded, no customer gets more than their cap."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from livechat.db.engine import create_engine, create_session_factory
+from livechat.db.models import Customer
+from livechat.db.offer_models import Offer, OfferCode, OfferDelivery
+from tests.fixtures import UNREACHABLE_RASA, free_port
+from tests.integration.test_offers import SHOP_KEY, offer
+from tests.support.agent import AgentClient, add_agent
+from tests.support.processes import start_node
+
+pytestmark = [pytest.mark.postgres]
+
+CUSTOMERS = 30
+ROUNDS = 4
+
+
+@pytest.fixture
+async def two_nodes(pg_backend, tmp_path):
+    env = {
+        "LIVECHAT_DATABASE_URL": pg_backend.database_url,
+        "LIVECHAT_RASA_URL": UNREACHABLE_RASA,
+        "LIVECHAT_SECRET_KEY": "offers-concurrency-secret-0123456789abcdef",
+        "LIVECHAT_DATA_DIR": str(tmp_path / "data"),
+        "LIVECHAT_SHOP_API_KEY": SHOP_KEY,
+    }
+    nodes = []
+    try:
+        nodes.append(await start_node(free_port(), env, tmp_path))
+        nodes.append(await start_node(free_port(), env, tmp_path))
+        yield pg_backend, nodes
+    finally:
+        for node in nodes:
+            node.stop()
+
+
+async def _customers(database_url: str) -> list[str]:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            session.add_all(Customer(external_ref=f"C-{i}") for i in range(CUSTOMERS))
+    finally:
+        await engine.dispose()
+    return [f"C-{i}" for i in range(CUSTOMERS)]
+
+
+async def test_parallel_triggers_on_two_nodes_never_over_issue(two_nodes):
+    backend, (node1, node2) = two_nodes
+    await add_agent(backend.database_url, "sue@shop.test", role="supervisor")
+    sue = await AgentClient.login(node1.base_url, "sue@shop.test", online=False)
+    offers = {
+        # More demand (30 customers × cap 2) than budget (25), and more codes than budget.
+        "budgeted": offer("budgeted", "api", code_mode="pool", budget_total=25, max_per_customer=2),
+        # Fewer codes (10) than demand, no budget: the pool is the limit.
+        "few-codes": offer("few-codes", "api", code_mode="pool", max_per_customer=3),
+        # A shared code, one per customer.
+        "once-each": offer("once-each", "api", code_mode="shared", shared_code="HELLO5", max_per_customer=1),
+    }
+    for body in offers.values():
+        assert (await sue.rest("POST", "/api/agent/offers", json=body))[0] == 201
+    await sue.rest("POST", "/api/agent/offers/budgeted/codes", json={"codes": [f"B-{i:03d}" for i in range(40)]})
+    await sue.rest("POST", "/api/agent/offers/few-codes/codes", json={"codes": [f"F-{i:03d}" for i in range(10)]})
+    await sue.disconnect()
+    refs = await _customers(backend.database_url)
+
+    nodes = itertools.cycle([node1.base_url, node2.base_url])
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {SHOP_KEY}"}) as http:
+        async def trigger(base_url: str, ref: str, key: str) -> dict:
+            async with http.post(f"{base_url}/api/shop/offers/trigger", json={"external_ref": ref, "offer": key}) as response:
+                assert response.status == 200, await response.text()
+                return (await response.json()) | {"ref": ref}
+
+        # The same customer's triggers side by side, so they race each other on both nodes.
+        calls = [trigger(next(nodes), ref, key) for ref in refs for key in offers for _ in range(ROUNDS)]
+        results = await asyncio.gather(*calls)
+
+    engine = create_engine(backend.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            ids = dict((await session.execute(select(Offer.key, Offer.id))).all())
+            deliveries = {key: list(await session.scalars(select(OfferDelivery).where(OfferDelivery.offer_id == ids[key])))
+                          for key in offers}
+            issued_count = dict((await session.execute(select(Offer.key, Offer.issued_count))).all())
+            codes_used = dict((await session.execute(
+                select(Offer.key, func.count(OfferCode.delivery_id)).join(OfferCode, OfferCode.offer_id == Offer.id).group_by(Offer.key))).all())
+    finally:
+        await engine.dispose()
+
+    budgeted, few, once = deliveries["budgeted"], deliveries["few-codes"], deliveries["once-each"]
+    assert len(budgeted) == 25 == issued_count["budgeted"] == codes_used["budgeted"]
+    assert len({d.code for d in budgeted}) == 25
+    assert max(Counter(d.subject_id for d in budgeted).values()) <= 2
+    assert len(few) == 10 == codes_used["few-codes"] and len({d.code for d in few}) == 10
+    assert max(Counter(d.subject_id for d in few).values()) <= 3
+    assert len(once) == CUSTOMERS and len({d.subject_id for d in once}) == CUSTOMERS and {d.code for d in once} == {"HELLO5"}
+    # What the callers were told agrees with the database; and both nodes did hand out offers.
+    statuses = Counter((r["offer"], r["status"]) for r in results)
+    assert statuses[("budgeted", "delivered")] == 25 and statuses[("few-codes", "delivered")] == 10
+    assert statuses[("once-each", "delivered")] == CUSTOMERS
+    assert statuses[("few-codes", "no_code")] > 0 and statuses[("budgeted", "budget_spent")] + statuses[("budgeted", "capped")] == len(refs) * ROUNDS - 25
