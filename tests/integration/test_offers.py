@@ -199,3 +199,82 @@ async def test_a_visitors_offers_follow_them_when_they_identify(sqlite_backend, 
     assert (arm["assigned"], arm["delivered"], arm["redeemed"], arm["converted"]) == (1, 1, 1, 1)
     [assignment] = await _rows(sqlite_backend.database_url, select(OfferAssignment))
     assert str(assignment.subject_id) == customer_id and assignment.subject_kind == "customer"
+
+
+async def test_complaints_lapsed_buyers_milestones_and_later_moments_fire_their_offers(sqlite_backend, make_node):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from livechat.db.models import Conversation
+    from livechat.db.types import utcnow
+
+    node = await make_node(sqlite_backend, offers_sweep_s=0.1)
+    sue = await _supervisor(node, sqlite_backend.database_url)
+    for body in (offer("sorry", "complaint_closed", text="Sorry about that: 15% off your next order."),
+                 offer("lapsed", "churn_risk_return", text="Welcome back!", trigger_params={"min_recency_days": 90}),
+                 offer("third-order", "repeat_milestone", text="Your third order: thank you!", trigger_params={"milestones": [3]}),
+                 offer("tips-later", "exit_intent", kind="content", text="Five ways to wear merino.", variants=[{"name": "later", "delay_s": 1}])):
+        assert (await sue.rest("POST", "/api/agent/offers", json=body))[0] == 201
+
+    # A complaint handed to a person and closed: the card comes in a new conversation.
+    unhappy = await Visitor.start(node.base_url)
+    first = await unhappy.say("my parcel arrived broken, this is unacceptable")
+    await unhappy.wait_for(lambda: unhappy.states and unhappy.states[-1]["state"] == "queued", what="queued for a person")
+    # Without Rasa here it was queued as bot_unavailable; the bot's complaint handoff sets this reason.
+    engine = create_engine(sqlite_backend.database_url)
+    async with create_session_factory(engine)() as session, session.begin():
+        await session.execute(update(Conversation).where(Conversation.id == uuid.UUID(first["conversation_id"]))
+                              .values(handoff_reason="complaint"))
+    await engine.dispose()
+    await sue.ok("claim", {"conversation_id": first["conversation_id"]})
+    await sue.ok("close", {"conversation_id": first["conversation_id"], "resolution": "resolved"})
+    cards = await unhappy.wait_for(lambda: _offers(unhappy), what="the apology offer")
+    assert cards[0]["payload"]["offer_id"] == "sorry" and cards[0]["conversation_id"] != first["conversation_id"]
+
+    # A buyer whose last order is 120 days old comes back and identifies.
+    lapsed = await Visitor.start(node.base_url)
+    await lapsed.call("consent", {"purpose": "identification", "granted": True})
+    customer_id = uuid.UUID((await lapsed.call("identify", {"external_id": "C-7"}))["customer_id"])
+    async with node.app[SERVICES].transaction() as tx:
+        old = record(tx, "order.placed", customer_id=customer_id, data={"order_id": "OLD-1", "total_cents": 5000, "discount_codes": []})
+        old.occurred_at = utcnow() - timedelta(days=120)
+    assert _offers(lapsed) == []
+    await lapsed.call("identify", {"external_id": "C-7"})  # signs in again on another page
+    cards = await lapsed.wait_for(lambda: _offers(lapsed), what="the win-back offer")
+    assert [c["payload"]["offer_id"] for c in cards] == ["lapsed"]
+
+    # The third order is a milestone; the second is not.
+    loyal = await Visitor.start(node.base_url)
+    for n in (1, 2):
+        await _order(node, visitor_id=loyal.visitor_id, order_id=f"L-{n}")
+    assert _offers(loyal) == []
+    await _order(node, visitor_id=loyal.visitor_id, order_id="L-3")
+    cards = await loyal.wait_for(lambda: _offers(loyal), what="the milestone offer")
+    assert [c["payload"]["offer_id"] for c in cards] == ["third-order"]
+
+    # A variant that differs in the moment: issued now, in the chat a second later (by the sweep).
+    browsing = await Visitor.start(node.base_url)
+    await browsing.call("track", {"event": "exit_intent", "props": {}})
+    [held] = await _rows(sqlite_backend.database_url, select(OfferDelivery).where(OfferDelivery.subject_id == uuid.UUID(browsing.visitor_id)))
+    assert held.due_at is not None and held.delivered_at is None and _offers(browsing) == []
+    cards = await browsing.wait_for(lambda: _offers(browsing), what="the held-back card")
+    assert cards[0]["payload"]["text"] == "Five ways to wear merino."
+
+
+async def test_segment_and_consent_eligibility(sqlite_backend, make_node):
+    node = await make_node(sqlite_backend)
+    sue = await _supervisor(node, sqlite_backend.database_url)
+    await sue.rest("POST", "/api/agent/offers", json=offer("for-carts", "exit_intent", segments=["cart_abandoner"], consent="tracking"))
+    plain = await Visitor.start(node.base_url)
+    await plain.call("consent", {"purpose": "tracking", "granted": True})
+    await plain.call("track", {"event": "exit_intent", "props": {}})
+    no_consent = await Visitor.start(node.base_url)
+    await no_consent.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "price_cents": 8900}})
+    await no_consent.call("track", {"event": "exit_intent", "props": {}})
+    shopper = await Visitor.start(node.base_url)
+    await shopper.call("consent", {"purpose": "tracking", "granted": True})
+    await shopper.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "price_cents": 8900}})
+    await shopper.call("track", {"event": "exit_intent", "props": {}})
+    assert _offers(plain) == [] and _offers(no_consent) == []
+    assert [c["payload"]["offer_id"] for c in await shopper.wait_for(lambda: _offers(shopper), what="the card")] == ["for-carts"]
