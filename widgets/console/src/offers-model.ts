@@ -103,3 +103,28 @@ export function offerFromForm(form: OfferForm): { body: Record<string, unknown>;
   if (form.budget.trim()) body.budget_total = whole(form.budget, "The budget", 0, 1_000_000_000);
   return { body, codes: form.codeMode === "pool" ? codes : [] };
 }
+
+export interface IntervalSeries {
+  labels: string[];
+  /** [low, high] of each arm's 95% interval, in percentage points. */
+  ranges: Array<[number, number]>;
+  /** The measured uplift, in percentage points. */
+  points: number[];
+  description: string;
+}
+
+const pp = (v: number) => Math.round(v * 1000) / 10;
+
+/** Each variant's uplift over the holdout as an interval bar (arms without an interval yet are left out). */
+export function upliftSeries(report: OfferReport): IntervalSeries {
+  const arms = report.arms.filter((a) => a.arm !== HOLDOUT && a.uplift !== null && a.ci_low !== null && a.ci_high !== null);
+  const labels = arms.map((a) => (a.arm === ALL_VARIANTS ? "All variants" : a.arm));
+  return {
+    labels,
+    ranges: arms.map((a) => [pp(a.ci_low as number), pp(a.ci_high as number)]),
+    points: arms.map((a) => pp(a.uplift as number)),
+    description: arms.length
+      ? `Uplift over the holdout with 95% interval for ${report.offer.name}: ${arms.map((a, i) => `${labels[i]} ${formatPoints(a.uplift)} (${formatPoints(a.ci_low)} to ${formatPoints(a.ci_high)})`).join(", ")}`
+      : `Uplift over the holdout for ${report.offer.name}: not enough data yet`,
+  };
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { armRows, conversionSeries, formatPoints, offerFromForm, verdict, type OfferForm } from "../src/offers-model";
+import { armRows, conversionSeries, formatPoints, offerFromForm, upliftSeries, verdict, type OfferForm } from "../src/offers-model";
 import type { OfferArm, OfferReport } from "../src/protocol";
 
 function arm(name: string, values: Partial<OfferArm> = {}): OfferArm {
@@ -63,4 +63,13 @@ test("the new-offer form becomes the API body, or says what to fix", () => {
   assert.throws(() => offerFromForm({ ...form, codeMode: "shared" }), /shared-code/);
   assert.throws(() => offerFromForm({ ...form, holdoutPct: "95" }), /holdout/i);
   assert.deepEqual(offerFromForm({ ...form, codeMode: "shared", sharedCode: "SHIPFREE", budget: "" }).body.shared_code, "SHIPFREE");
+});
+
+test("the uplift chart draws each variant's interval around its measured uplift", () => {
+  const series = upliftSeries(report);
+  assert.deepEqual(series.labels, ["ten", "five"]);
+  assert.deepEqual(series.ranges, [[3.1, 8.8], [-0.7, 4.8]]);
+  assert.deepEqual(series.points, [6, 2.2]);
+  assert.match(series.description, /ten \+6\.0 pp \(\+3\.1 pp to \+8\.8 pp\)/);
+  assert.match(upliftSeries({ ...report, arms: [report.arms[3]] }).description, /not enough data yet/);
 });

@@ -13,6 +13,7 @@ from livechat.interaction_log import record
 from tests.support.agent import add_agent
 from tests.support.visitor import Visitor
 from widgets.tests.browser.test_console_handoff import watch_errors
+from widgets.tests.browser.test_accessibility import axe_violations
 from widgets.tests.browser.test_console_supervisor import log_in_as
 
 pytestmark = [pytest.mark.browser]
@@ -22,7 +23,8 @@ async def test_a_supervisor_defines_an_offer_and_reads_its_results(sqlite_backen
     node = await make_node(sqlite_backend)
     await add_agent(sqlite_backend.database_url, "sue@shop.test", name="Sue", role="supervisor")
     errors: list[str] = []
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    # bypass_csp: axe-core is injected by the test.
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True)
     console = await context.new_page()
     watch_errors(console, errors)
     await log_in_as(console, node.base_url, "sue@shop.test")
@@ -47,7 +49,8 @@ async def test_a_supervisor_defines_an_offer_and_reads_its_results(sqlite_backen
     await form.get_by_role("button", name="Create offer").click()
     card = offers.get_by_role("article", name="Exit rescue")
     await expect(card).to_contain_text("Exit intent · holdout 0%")
-    await expect(card.locator("canvas")).to_be_visible()
+    await expect(card.locator("canvas")).to_have_count(2)
+    await expect(card.get_by_role("img", name="Uplift over the holdout for Exit rescue: not enough data yet")).to_be_visible()
 
     # A visitor leaves the page, gets the card with a code and orders with it.
     visitor = await Visitor.start(node.base_url)
@@ -65,6 +68,7 @@ async def test_a_supervisor_defines_an_offer_and_reads_its_results(sqlite_backen
     await expect(card.locator("tr[data-arm=holdout]")).to_contain_text("Control group: gets nothing")
     await expect(card).to_contain_text("1 handed out")
     await console.screenshot(path=screenshots / "console-offers.png", full_page=True)
+    assert await axe_violations(console, "#panel-offers") == [], "the Offers section"
 
     async with console.expect_download() as downloading:
         await offers.get_by_role("button", name="Download CSV").click()

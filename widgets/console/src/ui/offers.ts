@@ -2,9 +2,9 @@
  * a CSV download of everything, and a form to define a new offer. */
 import type { Api } from "../api";
 import { humanize } from "../format";
-import { armRows, conversionSeries, offerFromForm, type OfferForm } from "../offers-model";
+import { armRows, conversionSeries, offerFromForm, upliftSeries, type OfferForm } from "../offers-model";
 import type { OfferReport } from "../protocol";
-import { ChartCard } from "./charts";
+import { ChartCard, IntervalChart } from "./charts";
 import { alertRegion, button, clear, el, field, select } from "./dom";
 
 const POLL_MS = 15_000;
@@ -17,7 +17,7 @@ export class OffersView {
   readonly element: HTMLElement;
   private readonly list: HTMLElement;
   private readonly error = alertRegion();
-  private readonly charts: ChartCard[] = [];
+  private readonly charts: Array<ChartCard | IntervalChart> = [];
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private visible = false;
 
@@ -72,7 +72,8 @@ export class OffersView {
     for (const report of reports) {
       const o = report.offer;
       const chart = new ChartCard(`Conversion by arm: ${o.name} (%)`, "bar", "%");
-      this.charts.push(chart);
+      const uplift = new IntervalChart(`Uplift over the holdout, 95% interval: ${o.name}`);
+      this.charts.push(chart, uplift);
       const body = el("tbody");
       for (const row of armRows(report)) {
         body.appendChild(el("tr", { data: { arm: row.arm } }, ...[row.label, row.assigned, row.conversion, row.uplift, row.interval, row.costPerRetained, row.verdict, row.funnel].map((t) => el("td", { text: t }))));
@@ -84,10 +85,11 @@ export class OffersView {
           { className: "card offer-card", data: { offer: o.key }, attrs: { "aria-label": o.name } },
           el("h3", { text: `${o.name}${o.active ? "" : " (paused)"}` }),
           el("p", { className: "muted", text: `${humanize(o.kind)} · trigger: ${humanize(o.trigger)} · holdout ${o.holdout_pct}% · ${budget}` }),
-          el("div", { className: "offer-body" }, chart.element, el("table", { className: "offer-arms" }, el("caption", { className: "sr-only", text: `Results of ${o.name}` }), el("thead", {}, el("tr", {}, ...COLUMNS.map((h) => el("th", { text: h, attrs: { scope: "col" } })))), body)),
+          el("div", { className: "offer-body" }, el("div", { className: "offer-charts" }, chart.element, uplift.element), el("table", { className: "offer-arms" }, el("caption", { className: "sr-only", text: `Results of ${o.name}` }), el("thead", {}, el("tr", {}, ...COLUMNS.map((h) => el("th", { text: h, attrs: { scope: "col" } })))), body)),
         ),
       );
       chart.update(conversionSeries(report));
+      uplift.update(upliftSeries(report));
     }
   }
 
