@@ -84,7 +84,7 @@ async def fire(tx: Tx, firing: Firing, subject: Subject, *, visitor_id: uuid.UUI
     view, segments = await subject_view(tx, subject)
     outcome = Outcome("ineligible")
     for offer in offers:
-        reason = ineligible_reason(offer, view, segments, now) or (None if conditions_hold(offer, firing) else "conditions")
+        reason = ineligible_reason(offer, view, segments, now) or (None if conditions_hold(offer, firing, view) else "conditions")
         if reason is not None:
             outcome = Outcome(reason, offer)
             continue

@@ -72,3 +72,15 @@ def as_csv(reports: list[dict[str, Any]]) -> str:
         for arm in item["arms"]:
             writer.writerow({**arm, "offer": item["offer"]["key"]})
     return out.getvalue()
+
+
+async def subject_offers(session: AsyncSession, subject_id, limit: int = 20) -> list[dict[str, Any]]:
+    """What a customer (or visitor) was offered, newest first: for the console's customer panel and exports."""
+    rows = (await session.execute(
+        select(OfferDelivery, Offer.key, Offer.name).join(Offer, Offer.id == OfferDelivery.offer_id)
+        .where(OfferDelivery.subject_id == subject_id).order_by(OfferDelivery.id.desc()).limit(limit))).all()
+    return [{
+        "offer": key, "name": name, "title": d.card.get("title"), "code": d.code, "arm": d.arm, "trigger": d.trigger,
+        "issued_at": d.issued_at.isoformat(), "shown": d.shown_at is not None, "clicked": d.clicked_at is not None,
+        "redeemed": d.redeemed_at is not None,
+    } for d, key, name in rows]

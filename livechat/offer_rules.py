@@ -88,12 +88,17 @@ def triggers_for_event(event: dict[str, Any], summary: dict[str, Any] | None, *,
     return []
 
 
-def conditions_hold(offer: Offer, firing: Firing) -> bool:
-    """The offer's own trigger parameters (cart value, churn days, milestones) for this firing."""
+def conditions_hold(offer: Offer, firing: Firing, summary: dict[str, Any] | None = None) -> bool:
+    """The offer's own trigger parameters (cart value, churn days, milestones) for this firing.
+
+    An abandoned cart must still be open in the profile: a `cart_remove` carries no price, so the
+    watched value may not have gone down when the visitor emptied their cart.
+    """
     params = offer.trigger_params or {}
     context = firing.context
     if firing.trigger == "cart_abandoned":
-        return int(context.get("cart_cents", 0)) >= int(params.get("min_cart_cents", 0))
+        still_open = summary is None or summary.get("cart_open", True)
+        return still_open and int(context.get("cart_cents", 0)) >= int(params.get("min_cart_cents", 0))
     if firing.trigger == "churn_risk_return":
         return int(context.get("recency_days", 0)) >= int(params.get("min_recency_days", DEFAULT_CHURN_DAYS))
     if firing.trigger == "repeat_milestone":

@@ -95,6 +95,9 @@ async def test_an_abandoned_cart_gets_a_unique_code_and_its_results_are_measured
     await small.call("track", {"event": "cart_add", "props": {"sku": "MUG-1", "quantity": 1, "price_cents": 1500}})
     buyer = await Visitor.start(backend_url)
     await buyer.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "quantity": 1, "price_cents": 8900}})
+    emptied = await Visitor.start(backend_url)
+    await emptied.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "quantity": 1, "price_cents": 8900}})
+    await emptied.call("track", {"event": "cart_remove", "props": {"sku": "SW-001"}})
     paid = await Visitor.start(backend_url)
     await paid.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "quantity": 2, "price_cents": 8900}})
     await _order(node, visitor_id=paid.visitor_id, order_id="W-0")  # paid before going idle: not abandoned
@@ -106,17 +109,23 @@ async def test_an_abandoned_cart_gets_a_unique_code_and_its_results_are_measured
     # The small cart was due first and got nothing; the paid cart was never abandoned.
     deliveries = await _rows(backend.database_url, select(OfferDelivery))
     assert [(str(d.subject_id), d.code) for d in deliveries] == [(buyer.visitor_id, card["code"])]
-    assert _offers(small) == [] and _offers(paid) == []
+    assert _offers(small) == [] and _offers(paid) == [] and _offers(emptied) == []
 
     await buyer.call("track", {"event": "offer_shown", "props": {"offer_id": "cart-rescue"}})
     await buyer.call("track", {"event": "offer_clicked", "props": {"offer_id": "cart-rescue"}})
+    await buyer.call("track", {"event": "offer_accepted", "props": {"offer_id": "cart-rescue"}})  # the shop applied the code
     await _order(node, visitor_id=buyer.visitor_id, codes=[card["code"]], total_cents=8010, order_id="W-2")
 
     status, result = await sue.rest("GET", "/api/agent/offers/cart-rescue/report")
     arm = next(a for a in result["arms"] if a["arm"] == "A")
     assert status == 200 and result["codes"] == {"codes_total": 5, "codes_free": 4}
-    assert {k: arm[k] for k in ("assigned", "delivered", "shown", "clicked", "redeemed", "converted", "redeemed_revenue_cents", "cost_cents")} == {
-        "assigned": 1, "delivered": 1, "shown": 1, "clicked": 1, "redeemed": 1, "converted": 1, "redeemed_revenue_cents": 8010, "cost_cents": 900}
+    assert {k: arm[k] for k in ("assigned", "delivered", "shown", "clicked", "accepted", "redeemed", "converted", "redeemed_revenue_cents",
+                                "cost_cents")} == {
+        "assigned": 1, "delivered": 1, "shown": 1, "clicked": 1, "accepted": 1, "redeemed": 1, "converted": 1, "redeemed_revenue_cents": 8010,
+        "cost_cents": 900}
+    # The agent sees it in the customer panel next to the conversation.
+    status, detail = await sue.rest("GET", f"/api/agent/conversations/{cards[0]['conversation_id']}")
+    assert [(o["offer"], o["code"], o["shown"], o["redeemed"]) for o in detail["customer"]["offers"]] == [("cart-rescue", card["code"], True, True)]
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{node.base_url}/api/agent/offers/cart-rescue/report?format=csv",
                             headers={"Authorization": f"Bearer {sue.tokens['access_token']}"}) as response:
@@ -199,6 +208,9 @@ async def test_a_visitors_offers_follow_them_when_they_identify(sqlite_backend, 
     assert (arm["assigned"], arm["delivered"], arm["redeemed"], arm["converted"]) == (1, 1, 1, 1)
     [assignment] = await _rows(sqlite_backend.database_url, select(OfferAssignment))
     assert str(assignment.subject_id) == customer_id and assignment.subject_kind == "customer"
+    # What they were offered is part of what a customer's data export holds.
+    status, exported = await sue.rest("GET", f"/api/agent/customers/{customer_id}/export")
+    assert status == 200 and [(o["offer"], o["code"], o["redeemed"]) for o in exported["offers"]] == [("leaving", "STAY10", True)]
 
 
 async def test_complaints_lapsed_buyers_milestones_and_later_moments_fire_their_offers(sqlite_backend, make_node):

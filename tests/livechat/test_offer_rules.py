@@ -61,6 +61,7 @@ def test_trigger_conditions_use_the_offers_parameters():
     cart = _offer(trigger="cart_abandoned", trigger_params={"min_cart_cents": 5000})
     assert conditions_hold(cart, Firing("cart_abandoned", {"cart_cents": 8900}))
     assert not conditions_hold(cart, Firing("cart_abandoned", {"cart_cents": 4999}))
+    assert not conditions_hold(cart, Firing("cart_abandoned", {"cart_cents": 8900}), {"cart_open": False})
     churn = _offer(trigger="churn_risk_return", trigger_params={"min_recency_days": 60})
     assert conditions_hold(churn, Firing("churn_risk_return", {"recency_days": 61}))
     assert not conditions_hold(churn, Firing("churn_risk_return", {"recency_days": 30}))
