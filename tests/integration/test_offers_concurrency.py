@@ -13,32 +13,41 @@ from sqlalchemy import func, select
 
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Customer
-from livechat.db.offer_models import Offer, OfferCode, OfferDelivery
+from livechat.db.offer_models import Offer, OfferCartWatch, OfferCode, OfferDelivery
 from tests.fixtures import UNREACHABLE_RASA, free_port
 from tests.integration.test_offers import SHOP_KEY, offer
 from tests.support.agent import AgentClient, add_agent
 from tests.support.processes import start_node
+from tests.support.visitor import Visitor
 
-pytestmark = [pytest.mark.postgres]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 CUSTOMERS = 30
 ROUNDS = 4
 
 
 @pytest.fixture
-async def two_nodes(pg_backend, tmp_path):
+async def two_nodes(pg_url, tmp_path, request):
+    from tests.fixtures import _prepare_backend
+
+    # Redis joins the nodes' sockets: a card one node's sweep delivers reaches a visitor on the other.
+    backend = await _prepare_backend("postgres+redis", tmp_path, request)
     env = {
-        "LIVECHAT_DATABASE_URL": pg_backend.database_url,
+        "LIVECHAT_DATABASE_URL": backend.database_url,
+        "LIVECHAT_REDIS_URL": backend.redis_url,
+        "LIVECHAT_REDIS_CHANNEL": backend.redis_channel,
         "LIVECHAT_RASA_URL": UNREACHABLE_RASA,
         "LIVECHAT_SECRET_KEY": "offers-concurrency-secret-0123456789abcdef",
         "LIVECHAT_DATA_DIR": str(tmp_path / "data"),
         "LIVECHAT_SHOP_API_KEY": SHOP_KEY,
+        "LIVECHAT_OFFERS_CART_IDLE_S": "1",
+        "LIVECHAT_OFFERS_SWEEP_S": "0.2",
     }
     nodes = []
     try:
         nodes.append(await start_node(free_port(), env, tmp_path))
         nodes.append(await start_node(free_port(), env, tmp_path))
-        yield pg_backend, nodes
+        yield backend, nodes
     finally:
         for node in nodes:
             node.stop()
@@ -108,3 +117,32 @@ async def test_parallel_triggers_on_two_nodes_never_over_issue(two_nodes):
     assert statuses[("budgeted", "delivered")] == 25 and statuses[("few-codes", "delivered")] == 10
     assert statuses[("once-each", "delivered")] == CUSTOMERS
     assert statuses[("few-codes", "no_code")] > 0 and statuses[("budgeted", "budget_spent")] + statuses[("budgeted", "capped")] == len(refs) * ROUNDS - 25
+
+
+async def test_both_nodes_sweep_abandoned_carts_and_each_cart_fires_once(two_nodes):
+    backend, (node1, node2) = two_nodes
+    await add_agent(backend.database_url, "sue@shop.test", role="supervisor")
+    sue = await AgentClient.login(node1.base_url, "sue@shop.test", online=False)
+    # A generous cap, so a cart swept twice would show as two deliveries.
+    body = offer("cart-rescue", "cart_abandoned", code_mode="pool", max_per_customer=5)
+    assert (await sue.rest("POST", "/api/agent/offers", json=body))[0] == 201
+    await sue.rest("POST", "/api/agent/offers/cart-rescue/codes", json={"codes": [f"C-{i:03d}" for i in range(100)]})
+    await sue.disconnect()
+    visitors = [await Visitor.start(base) for base in [node1.base_url, node2.base_url] * 10]
+    await asyncio.gather(*(v.call("track", {"event": "cart_add", "props": {"sku": "SW-001", "price_cents": 8900}}) for v in visitors))
+    await asyncio.gather(*(v.wait_for(lambda v=v: [m for m in v.received if (m["payload"] or {}).get("type") == "offer"], what="a card")
+                           for v in visitors))
+
+    engine = create_engine(backend.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            # Every watch was claimed (deleted) by one sweep: nothing can fire again.
+            assert await session.scalar(select(func.count()).select_from(OfferCartWatch)) == 0
+            deliveries = list(await session.scalars(select(OfferDelivery)))
+    finally:
+        await engine.dispose()
+    assert sorted(str(d.subject_id) for d in deliveries) == sorted(v.visitor_id for v in visitors)
+    assert len({d.code for d in deliveries}) == len(visitors)
+    for v in visitors:
+        assert len([m for m in v.received if (m["payload"] or {}).get("type") == "offer"]) == 1
+        await v.disconnect()
