@@ -55,7 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     bus.subscribe("conversation.read", broadcaster.on_read)
     bus.subscribe("agent.logged_out", broadcaster.on_logged_out)
     offer_triggers = OfferTriggers(services.transaction, cart_idle_s=settings.offers_cart_idle_s,
-                                   attribution_days=settings.offers_attribution_days)
+                                   attribution_days=settings.offers_attribution_days, min_gap_s=settings.offers_min_gap_s)
     bus.subscribe("interactions.recorded", offer_triggers.on_interactions)
 
     app = web.Application(middlewares=[error_middleware, cors_middleware(settings), pages.security_headers], client_max_size=256 * 1024)

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from livechat.conversations import latest_conversation
 from livechat.db.models import Conversation, ConversationState, Profile, SegmentMembership, SenderKind, Visitor
-from livechat.db.offer_models import Offer, OfferAssignment, OfferCode, OfferDelivery
+from livechat.db.offer_models import Offer, OfferAssignment, OfferCode, OfferContact, OfferDelivery
 from livechat.db.types import utcnow
 from livechat.interaction_log import record
 from livechat.messages import append_message, lock_conversation
@@ -70,10 +70,12 @@ async def subject_view(tx: Tx, subject: Subject) -> tuple[dict, set[str]]:
 
 
 async def fire(tx: Tx, firing: Firing, subject: Subject, *, visitor_id: uuid.UUID | None, channel: str = "chat",
-               offer_key: str | None = None, conversation_id: uuid.UUID | None = None, now: datetime | None = None) -> Outcome:
+               offer_key: str | None = None, conversation_id: uuid.UUID | None = None, now: datetime | None = None,
+               min_gap_s: float = 0) -> Outcome:
     """Try the offers on this trigger (or the one named) by priority; the first that goes out wins.
 
     channel: "chat" appends the card to the visitor's conversation, "bot" and "api" return it.
+    min_gap_s: the shop-wide least time between two proactive ("chat") offers to one subject.
     """
     now = now or utcnow()
     query = select(Offer).where(Offer.active.is_(True)).order_by(Offer.priority.desc(), Offer.id)
@@ -89,18 +91,18 @@ async def fire(tx: Tx, firing: Firing, subject: Subject, *, visitor_id: uuid.UUI
             outcome = Outcome(reason, offer)
             continue
         outcome = await _attempt(tx, offer, firing, subject, visitor_id=visitor_id, channel=channel,
-                                 conversation_id=conversation_id, now=now)
+                                 conversation_id=conversation_id, now=now, min_gap=timedelta(seconds=min_gap_s))
         if outcome.status in ("delivered", "scheduled", "holdout"):
             return outcome
     return outcome
 
 
 async def _attempt(tx: Tx, offer: Offer, firing: Firing, subject: Subject, *, visitor_id: uuid.UUID | None, channel: str,
-                   conversation_id: uuid.UUID | None, now: datetime) -> Outcome:
+                   conversation_id: uuid.UUID | None, now: datetime, min_gap: timedelta) -> Outcome:
     try:
         async with tx.session.begin_nested():
             return await _issue(tx, offer, firing, subject, visitor_id=visitor_id, channel=channel,
-                                conversation_id=conversation_id, now=now)
+                                conversation_id=conversation_id, now=now, min_gap=min_gap)
     except _Abort as abort:
         return Outcome(abort.status, offer)
 
@@ -125,8 +127,16 @@ def _ids(subject: Subject, visitor_id: uuid.UUID | None) -> dict:
     return {"visitor_id": subject.id}
 
 
+async def _contact(tx: Tx, subject: Subject) -> OfferContact:
+    """The subject's locked contact row (when they last got any proactive offer)."""
+    insert = pg_insert if tx.session.bind.dialect.name == "postgresql" else sqlite_insert
+    await tx.session.execute(insert(OfferContact).values(subject_id=subject.id, last_offered_at=None).on_conflict_do_nothing())
+    return await tx.session.scalar(select(OfferContact).where(OfferContact.subject_id == subject.id)
+                                   .with_for_update().execution_options(populate_existing=True))
+
+
 async def _issue(tx: Tx, offer: Offer, firing: Firing, subject: Subject, *, visitor_id: uuid.UUID | None, channel: str,
-                 conversation_id: uuid.UUID | None, now: datetime) -> Outcome:
+                 conversation_id: uuid.UUID | None, now: datetime, min_gap: timedelta) -> Outcome:
     assignment, made_now = await _assignment(tx, offer, firing, subject, now)
     if assignment.arm == HOLDOUT:
         if made_now:
@@ -136,6 +146,12 @@ async def _issue(tx: Tx, offer: Offer, firing: Firing, subject: Subject, *, visi
         raise _Abort("capped")
     if assignment.last_delivered_at is not None and now - assignment.last_delivered_at < timedelta(seconds=offer.min_interval_s):
         raise _Abort("capped")
+    if channel == "chat" and min_gap:
+        # Locked after the assignment row: every issuing transaction takes them in this order.
+        contact = await _contact(tx, subject)
+        if contact.last_offered_at is not None and now - contact.last_offered_at < min_gap:
+            raise _Abort("capped")
+        contact.last_offered_at = now
     spent = await tx.session.execute(
         update(Offer).where(Offer.id == offer.id, (Offer.budget_total.is_(None)) | (Offer.issued_count < Offer.budget_total))
         .values(issued_count=Offer.issued_count + 1).execution_options(synchronize_session=False))

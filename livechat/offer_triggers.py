@@ -45,8 +45,9 @@ def _cart_cents(data: dict[str, Any]) -> int:
 class OfferTriggers:
     """Listener and sweep; `transaction` opens a Tx (Services.transaction)."""
 
-    def __init__(self, transaction, *, cart_idle_s: float, attribution_days: int) -> None:
+    def __init__(self, transaction, *, cart_idle_s: float, attribution_days: int, min_gap_s: float = 0) -> None:
         self._transaction = transaction
+        self._min_gap_s = min_gap_s
         self._cart_idle = timedelta(seconds=cart_idle_s)
         self._attribution = timedelta(days=attribution_days)
 
@@ -85,7 +86,7 @@ class OfferTriggers:
         try:
             async with self._transaction() as tx:
                 visitor_id = visitor_id or await visitor_of(tx, subject)
-                outcome = await fire(tx, firing, subject, visitor_id=visitor_id, channel="chat")
+                outcome = await fire(tx, firing, subject, visitor_id=visitor_id, channel="chat", min_gap_s=self._min_gap_s)
             log.debug("trigger %s for %s: %s", firing.trigger, subject.id, outcome.status)
             return outcome
         except asyncio.CancelledError:

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     )
     offers_cart_idle_s: float = Field(1800.0, gt=0, description="How long a cart with items must sit without activity or an order before it counts as abandoned.")
     offers_sweep_s: float = Field(15.0, gt=0, description="How often each node looks for abandoned carts and offer cards due later.")
+    offers_min_gap_s: float = Field(0.0, ge=0, description="Least time between two proactive offers to one customer, whatever the offers (a bot answer to a discount request is not proactive). 0: only each offer's own caps.")
     offers_attribution_days: int = Field(14, ge=1, description="An order this many days after an offer assignment counts as that assignment's conversion.")
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Structured JSON logs (production) instead of console lines.")

@@ -139,7 +139,7 @@ async def shop_trigger(request: web.Request) -> web.Response:
             raise NotFound("No such customer or visitor.", code="customer_not_found")
         visitor_id = body.visitor_id or await visitor_of(tx, subject)
         outcome = await fire(tx, Firing("api"), subject, visitor_id=visitor_id, channel="chat" if body.deliver else "api",
-                             offer_key=body.offer)
+                             offer_key=body.offer, min_gap_s=request.app[SERVICES].settings.offers_min_gap_s)
         wire = _outcome_to_wire(outcome)
     return web.json_response(wire)
 

@@ -120,6 +120,15 @@ class OfferDelivery(Base):
     )
 
 
+class OfferContact(Base):
+    """When a subject last got any proactive offer: locked while issuing, so the shop-wide gap holds."""
+
+    __tablename__ = "offer_contacts"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    last_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class OfferCartWatch(Base):
     """An open cart waiting to be called abandoned: due when idle long enough without an order."""
 
@@ -132,4 +141,4 @@ class OfferCartWatch(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-__all__ = ["Offer", "OfferCode", "OfferAssignment", "OfferDelivery", "OfferCartWatch"]
+__all__ = ["Offer", "OfferCode", "OfferAssignment", "OfferDelivery", "OfferContact", "OfferCartWatch"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Customer
-from livechat.db.offer_models import Offer, OfferCartWatch, OfferCode, OfferDelivery
+from livechat.db.offer_models import Offer, OfferCartWatch, OfferCode, OfferContact, OfferDelivery
+from livechat.db.types import utcnow
 from tests.fixtures import UNREACHABLE_RASA, free_port
 from tests.integration.test_offers import SHOP_KEY, offer
 from tests.support.agent import AgentClient, add_agent
@@ -42,6 +44,8 @@ async def two_nodes(pg_url, tmp_path, request):
         "LIVECHAT_SHOP_API_KEY": SHOP_KEY,
         "LIVECHAT_OFFERS_CART_IDLE_S": "1",
         "LIVECHAT_OFFERS_SWEEP_S": "0.2",
+        # Proactive offers (into the chat) at most one a day per customer; "deliver": false calls are not proactive.
+        "LIVECHAT_OFFERS_MIN_GAP_S": "86400",
     }
     nodes = []
     try:
@@ -85,7 +89,7 @@ async def test_parallel_triggers_on_two_nodes_never_over_issue(two_nodes):
     nodes = itertools.cycle([node1.base_url, node2.base_url])
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {SHOP_KEY}"}) as http:
         async def trigger(base_url: str, ref: str, key: str) -> dict:
-            async with http.post(f"{base_url}/api/shop/offers/trigger", json={"external_ref": ref, "offer": key}) as response:
+            async with http.post(f"{base_url}/api/shop/offers/trigger", json={"external_ref": ref, "offer": key, "deliver": False}) as response:
                 assert response.status == 200, await response.text()
                 return (await response.json()) | {"ref": ref}
 
@@ -146,3 +150,36 @@ async def test_both_nodes_sweep_abandoned_carts_and_each_cart_fires_once(two_nod
     for v in visitors:
         assert len([m for m in v.received if (m["payload"] or {}).get("type") == "offer"]) == 1
         await v.disconnect()
+
+
+async def test_the_shop_wide_gap_between_proactive_offers_holds_across_offers_and_nodes(two_nodes):
+    backend, (node1, node2) = two_nodes
+    await add_agent(backend.database_url, "sue@shop.test", role="supervisor")
+    sue = await AgentClient.login(node1.base_url, "sue@shop.test", online=False)
+    for key in ("gap-a", "gap-b"):
+        assert (await sue.rest("POST", "/api/agent/offers", json=offer(key, "api", max_per_customer=10)))[0] == 201
+    await sue.disconnect()
+    refs = await _customers(backend.database_url)
+    # Everyone last got an offer two days ago: the gap has passed, and their contact rows exist already.
+    engine = create_engine(backend.database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            session.add_all(OfferContact(subject_id=c, last_offered_at=utcnow() - timedelta(days=2)) for c in await session.scalars(select(Customer.id)))
+    finally:
+        await engine.dispose()
+    nodes = itertools.cycle([node1.base_url, node2.base_url])
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {SHOP_KEY}"}) as http:
+        async def trigger(base_url: str, ref: str, key: str) -> str:
+            async with http.post(f"{base_url}/api/shop/offers/trigger", json={"external_ref": ref, "offer": key}) as response:
+                assert response.status == 200, await response.text()
+                return (await response.json())["status"]
+
+        statuses = await asyncio.gather(*(trigger(next(nodes), ref, key) for ref in refs for _ in range(3) for key in ("gap-a", "gap-b")))
+    engine = create_engine(backend.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            per_customer = Counter(await session.scalars(select(OfferDelivery.subject_id)))
+    finally:
+        await engine.dispose()
+    assert len(per_customer) == CUSTOMERS and set(per_customer.values()) == {1}
+    assert Counter(statuses) == {"delivered": CUSTOMERS, "capped": CUSTOMERS * 5}

@@ -1,8 +1,8 @@
-"""retention offers: catalog, code pools, experiment assignments, deliveries, cart watches
+"""retention offers: catalog, code pools, experiment assignments, deliveries, contacts, cart watches
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-24 22:49:29.213893
+Create Date: 2026-11-24 23:20:22.531110
 """
 
 from alembic import op
@@ -28,6 +28,11 @@ def upgrade() -> None:
     with op.batch_alter_table('offer_cart_watches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_offer_cart_watches_due_at'), ['due_at'], unique=False)
 
+    op.create_table('offer_contacts',
+    sa.Column('subject_id', sa.Uuid(), nullable=False),
+    sa.Column('last_offered_at', livechat.db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('subject_id', name=op.f('pk_offer_contacts'))
+    )
     op.create_table('offers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
@@ -145,6 +150,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_offers_trigger'))
 
     op.drop_table('offers')
+    op.drop_table('offer_contacts')
     with op.batch_alter_table('offer_cart_watches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_offer_cart_watches_due_at'))
 
