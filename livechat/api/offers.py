@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import uuid
 
 from aiohttp import web
@@ -46,8 +47,6 @@ class BotOfferIn(BaseModel):
 
 
 def _key(request: web.Request) -> str:
-    import re
-
     key = request.match_info["key"]
     if not re.match(catalog.KEY_PATTERN, key):
         raise InvalidInput("An offer key is lowercase letters, digits, _ and -.", fields=["key"])

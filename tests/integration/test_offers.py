@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from livechat.api.appkeys import SERVICES
 from livechat.db.engine import create_engine, create_session_factory
-from livechat.db.models import Customer, Visitor as VisitorRow
 from livechat.db.offer_models import OfferAssignment, OfferDelivery
 from livechat.interaction_log import record
 from livechat.offer_rules import HOLDOUT, assign_arm
