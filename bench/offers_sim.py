@@ -84,10 +84,11 @@ async def _population(sessions, bus, scenario: Scenario, n: int, rng: random.Ran
     for start in range(0, n, BATCH):
         async with transaction(sessions, bus) as tx:
             for _ in range(min(BATCH, n - start)):
-                customer = Customer()
+                # Ids from the seeded generator: arms are a hash of the id, so a rerun with the same seed repeats exactly.
+                customer = Customer(id=uuid.UUID(int=rng.getrandbits(128), version=4))
                 tx.session.add(customer)
                 await tx.session.flush()
-                visitor = Visitor(customer_id=customer.id, language="en")
+                visitor = Visitor(id=uuid.UUID(int=rng.getrandbits(128), version=4), customer_id=customer.id, language="en")
                 tx.session.add(visitor)
                 await tx.session.flush()
                 if scenario.offer["trigger"] == "churn_risk_return":
@@ -120,7 +121,8 @@ async def _trigger(sessions, bus, triggers: OfferTriggers, scenario: Scenario, p
 async def _behave(sessions, bus, scenario: Scenario, offer_id: int, rng: random.Random) -> None:
     """Each assigned customer buys with their arm's true probability; treated buyers use their code."""
     async with sessions() as session:
-        assignments = list(await session.scalars(select(OfferAssignment).where(OfferAssignment.offer_id == offer_id)))
+        assignments = list(await session.scalars(
+            select(OfferAssignment).where(OfferAssignment.offer_id == offer_id).order_by(OfferAssignment.subject_id)))
         codes = dict((await session.execute(select(OfferDelivery.subject_id, OfferDelivery.code)
                                             .where(OfferDelivery.offer_id == offer_id))).all())
     buyers = []
@@ -133,7 +135,7 @@ async def _behave(sessions, bus, scenario: Scenario, offer_id: int, rng: random.
             for customer_id in buyers[start:start + BATCH]:
                 code = codes.get(customer_id)
                 record(tx, "order.placed", customer_id=customer_id,
-                       data={"order_id": f"SIM-{uuid.uuid4().hex[:12]}", "total_cents": rng.randint(3_000, 15_000), "currency": "EUR",
+                       data={"order_id": f"SIM-{rng.getrandbits(48):012x}", "total_cents": rng.randint(3_000, 15_000), "currency": "EUR",
                              "discount_codes": [code] if code else [], "source": "demo"})
 
 
