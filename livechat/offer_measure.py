@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from livechat.db.offer_models import Offer, OfferAssignment, OfferCartWatch, OfferDelivery
+from livechat.db.offer_models import Offer, OfferAssignment, OfferCartWatch, OfferContact, OfferDelivery
 from livechat.transaction import Tx
 
 TRACKED = {"track.offer_shown": "shown_at", "track.offer_clicked": "clicked_at", "track.offer_accepted": "accepted_at"}
@@ -87,3 +87,8 @@ async def adopt_visitor(tx: Tx, visitor_id: uuid.UUID, customer_id: uuid.UUID) -
     await tx.session.execute(update(OfferDelivery).where(OfferDelivery.subject_id == visitor_id)
                              .values(subject_id=customer_id).execution_options(synchronize_session=False))
     await tx.session.execute(delete(OfferCartWatch).where(OfferCartWatch.subject_id == visitor_id))
+    # The shop-wide gap follows them too: the visitor's last offer counts unless the customer has their own.
+    if await tx.session.get(OfferContact, customer_id) is None:
+        await tx.session.execute(update(OfferContact).where(OfferContact.subject_id == visitor_id).values(subject_id=customer_id)
+                                 .execution_options(synchronize_session=False))
+    await tx.session.execute(delete(OfferContact).where(OfferContact.subject_id == visitor_id))

@@ -193,14 +193,18 @@ async def test_the_shop_triggers_offers_for_known_customers_and_returning_custom
 
 
 async def test_a_visitors_offers_follow_them_when_they_identify(sqlite_backend, make_node):
-    node = await make_node(sqlite_backend)
+    node = await make_node(sqlite_backend, offers_min_gap_s=3600)
     sue = await _supervisor(node, sqlite_backend.database_url)
     await sue.rest("POST", "/api/agent/offers", json=offer("leaving", "exit_intent", code_mode="shared", shared_code="STAY10"))
+    await sue.rest("POST", "/api/agent/offers", json=offer("welcome", "returning_customer"))
     visitor = await Visitor.start(node.base_url)
     await visitor.call("track", {"event": "exit_intent", "props": {}})
     assert len(_offers(visitor)) == 1
     await visitor.call("consent", {"purpose": "identification", "granted": True})
     customer_id = (await visitor.call("identify", {"email": "lee@example.com"}))["customer_id"]
+    # Identified, they are a returning customer; but they got an offer a moment ago as a visitor, and the
+    # shop-wide gap follows them to their customer profile.
+    assert [m["payload"]["offer_id"] for m in _offers(visitor)] == ["leaving"]
     await _order(node, customer_id=uuid.UUID(customer_id), codes=["STAY10"], total_cents=3000)
     status, result = await sue.rest("GET", "/api/agent/offers/leaving/report")
     arm = result["arms"][0]
