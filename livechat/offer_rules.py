@@ -83,7 +83,8 @@ def triggers_for_event(event: dict[str, Any], summary: dict[str, Any] | None, *,
         return firings
     if kind == "conversation.state_changed" and data.get("to") == "closed" and closed_reason == "complaint":
         return [Firing("complaint_closed", {"conversation_id": event.get("conversation_id")})]
-    if kind == "order.placed" and summary.get("orders", 0) >= 2:
+    # A backfill imports history: old orders are no moment to reach anyone.
+    if kind == "order.placed" and data.get("source") != "backfill" and summary.get("orders", 0) >= 2:
         return [Firing("repeat_milestone", {"orders": summary["orders"]})]
     return []
 

@@ -55,6 +55,7 @@ def test_events_fire_the_triggers_they_mean():
     order = {"type": "order.placed", "subject_kind": "customer", "data": {}}
     assert triggers_for_event(order, {"orders": 1}) == []
     assert triggers_for_event(order, {"orders": 5})[0] == Firing("repeat_milestone", {"orders": 5})
+    assert triggers_for_event({**order, "data": {"source": "backfill"}}, {"orders": 5}) == []
 
 
 def test_trigger_conditions_use_the_offers_parameters():
