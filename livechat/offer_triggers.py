@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from livechat import offer_measure
 from livechat.db.models import Conversation, Profile
-from livechat.db.offer_models import OfferCartWatch, OfferDelivery
+from livechat.db.offer_models import Offer, OfferCartWatch, OfferDelivery
 from livechat.db.types import utcnow
 from livechat.offer_issue import Subject, deliver_in_chat, fire, visitor_of
 from livechat.offer_rules import Firing, triggers_for_event
@@ -127,9 +127,11 @@ class OfferTriggers:
         held = 0
         while True:
             async with self._transaction() as tx:
+                # A card held back for later stays back if its offer was paused meanwhile.
                 delivery = await tx.session.scalar(
-                    select(OfferDelivery).where(OfferDelivery.due_at <= now, OfferDelivery.delivered_at.is_(None))
-                    .order_by(OfferDelivery.due_at).limit(1).with_for_update(skip_locked=True))
+                    select(OfferDelivery).join(Offer, Offer.id == OfferDelivery.offer_id)
+                    .where(OfferDelivery.due_at <= now, OfferDelivery.delivered_at.is_(None), Offer.active.is_(True))
+                    .order_by(OfferDelivery.due_at).limit(1).with_for_update(of=OfferDelivery, skip_locked=True))
                 if delivery is None:
                     break
                 if delivery.visitor_id is not None:
