@@ -27,6 +27,9 @@ def to_replies(rasa_messages: list[dict[str, Any]]) -> list[BotReply]:
             payload = {"type": "buttons", "buttons": buttons}
         elif isinstance(item.get("image"), str):
             payload = {"type": "image", "url": item["image"]}
+        elif isinstance(item.get("custom"), dict) and item["custom"].get("type") == "offer":
+            payload = _offer_card(item["custom"])
+            text = text or (payload or {}).get("text")
         elif isinstance(item.get("custom"), dict):
             payload = {"type": "custom", "data": item["custom"]}
         if text or payload:
@@ -43,6 +46,19 @@ def handoff_reason(replies: list[BotReply]) -> str | None:
                 reason = handoff.get("reason")
                 return reason if isinstance(reason, str) and reason else "bot_request"
     return None
+
+
+OFFER_FIELDS = ("offer_id", "title", "text", "code", "expires_at")
+
+
+def _offer_card(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """An offer card (docs/protocol.md OfferCard) from a bot action; only its known string fields pass."""
+    card: dict[str, Any] = {"type": "offer"}
+    card.update({k: raw[k] for k in OFFER_FIELDS if isinstance(raw.get(k), str)})
+    cta = raw.get("cta")
+    if isinstance(cta, dict) and isinstance(cta.get("label"), str) and isinstance(cta.get("url"), str):
+        card["cta"] = {"label": cta["label"], "url": cta["url"]}
+    return card if card.get("offer_id") else None
 
 
 def _buttons(raw: Any) -> list[dict[str, str]]:

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from bot.client import RasaClient
 from livechat.api import (
-    agent_data, agent_session, bot_data, customer_rights, health, metrics, openapi, pages, profiles, segments, shop_webhooks,
+    agent_data, agent_session, bot_data, customer_rights, health, metrics, offers, openapi, pages, profiles, segments, shop_webhooks,
     visitor_session,
 )
 from livechat.api.appkeys import BOT_BRIDGE, DISPATCHER, INGESTOR, PRESENCE, RASA, RATE_LIMITER, REDIS, SERVICES
@@ -22,6 +22,7 @@ from livechat.db.engine import create_engine, create_session_factory
 from livechat.dispatch import Dispatcher
 from livechat.event_ingest import EventIngestor
 from livechat.message_writer import MessageWriter
+from livechat.offer_triggers import OfferTriggers, run_offer_sweep
 from livechat.presence import MemoryPresence, RedisPresence
 from livechat.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from livechat.realtime.agent_namespace import AgentNamespace
@@ -60,6 +61,9 @@ def create_app(settings: Settings) -> web.Application:
     bus.subscribe("agent.logged_out", broadcaster.on_logged_out)
     bus.subscribe("message.created", services.metrics.on_message_created)
     bus.subscribe("interactions.recorded", services.metrics.on_interactions_recorded)
+    offer_triggers = OfferTriggers(services.transaction, cart_idle_s=settings.offers_cart_idle_s,
+                                   attribution_days=settings.offers_attribution_days, min_gap_s=settings.offers_min_gap_s)
+    bus.subscribe("interactions.recorded", offer_triggers.on_interactions)
 
     app = web.Application(middlewares=[error_middleware, cors_middleware(settings), pages.security_headers], client_max_size=256 * 1024)
     app[SERVICES] = services
@@ -74,8 +78,8 @@ def create_app(settings: Settings) -> web.Application:
     app[INGESTOR] = ingestor
     sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor, limiter))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
-    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, openapi, bot_data, shop_webhooks,
-                   health, metrics, pages):
+    for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, offers, openapi, bot_data,
+                   shop_webhooks, health, metrics, pages):
         module.add_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -122,7 +126,10 @@ def create_app(settings: Settings) -> web.Application:
         await writer.close()
 
     async def retention(app: web.Application) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(run_segment_refresh(services.transaction), name="segment-refresh")]
+        tasks = [
+            asyncio.create_task(run_segment_refresh(services.transaction), name="segment-refresh"),
+            asyncio.create_task(run_offer_sweep(offer_triggers, every_s=settings.offers_sweep_s), name="offer-sweep"),
+        ]
         if settings.retention_days:
             tasks.append(asyncio.create_task(run_retention(services.transaction, settings.retention_days), name="retention"))
         yield

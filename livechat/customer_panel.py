@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import Conversation, CustomerIdentity, Order, Profile, SegmentMembership, Visitor
 from livechat.db.types import utcnow
+from livechat.offer_report import subject_offers
 from livechat.profile_state import summary
 
 PAST_LIMIT = 20
@@ -49,5 +50,5 @@ async def customer_panel(session: AsyncSession, conv: Conversation) -> dict[str,
         "past_conversations": [
             {"id": str(c.id), "state": c.state.value, "created_at": c.created_at.isoformat(), "resolution": c.resolution} for c in past
         ],
-        "offers": [],
+        "offers": await subject_offers(session, customer_id or conv.visitor_id),
     }

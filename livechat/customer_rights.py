@@ -30,6 +30,7 @@ from livechat.db.models import (
 from livechat.db.types import utcnow
 from livechat.errors import NotFound
 from livechat.interaction_log import record
+from livechat.offer_report import subject_offers
 from livechat.profile_state import summary
 from livechat.transaction import Tx
 
@@ -92,6 +93,7 @@ async def export_subject(session: AsyncSession, subject_id: uuid.UUID) -> dict[s
                          for m in by_conv.get(c.id, [])],
         } for c in convs],
         "events": [{"type": e.type, "at": _iso(e.occurred_at), "data": e.data} for e in events],
+        "offers": await subject_offers(session, customer.id if customer else visitor_ids[0], limit=10_000),
     }
 
 

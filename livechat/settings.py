@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     crm_job_timeout_s: int = Field(900, ge=5, description="Longest a sync job may run before the worker stops it (it resumes from its cursor).")
     crm_queue: str = Field("crm_sync", description="Name of the arq queue the crm-sync jobs use.")
     crm_http_timeout_s: float = Field(30.0, gt=0, description="Timeout of one call to a CRM.")
+    shop_api_key: SecretStr | None = Field(
+        None, description="Bearer key the shop's own systems use on /api/shop/* (e.g. to trigger an offer). Unset: that API is closed."
+    )
+    offers_cart_idle_s: float = Field(1800.0, gt=0, description="How long a cart with items must sit without activity or an order before it counts as abandoned.")
+    offers_sweep_s: float = Field(15.0, gt=0, description="How often each node looks for abandoned carts and offer cards due later.")
+    offers_min_gap_s: float = Field(0.0, ge=0, description="Least time between two proactive offers to one customer, whatever the offers (a bot answer to a discount request is not proactive). 0: only each offer's own caps.")
+    offers_attribution_days: int = Field(14, ge=1, description="An order this many days after an offer assignment counts as that assignment's conversion.")
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Structured JSON logs (production) instead of console lines.")
 

@@ -10,8 +10,10 @@ from pydantic import BaseModel
 
 from livechat.agent_accounts import AgentIn
 from livechat.api.agent_session import LoginIn, RefreshIn
+from livechat.api.offers import ShopTriggerIn
 from livechat.api.segments import SegmentIn
 from livechat.canned import CannedIn
+from livechat.offer_catalog import CodesIn, OfferIn
 from livechat.visitors import SessionIn
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -52,6 +54,8 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 SUBJECT = [_path("subject_id", UUID)]
+OFFER_KEY = [_path("key", {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,63}$"})]
+FORMAT = _query("format", {"type": "string", "enum": ["json", "csv"]})
 
 
 def document() -> dict[str, Any]:
@@ -97,6 +101,13 @@ def _paths() -> dict[str, Any]:
             "/api/agent/customers/{subject_id}/export": {"get": _op("Everything about a customer", params=SUBJECT)},
             "/api/agent/customers/{subject_id}": {"delete": _op("Erase a customer's personal data", params=SUBJECT)},
             "/api/shop/{platform}/orders": {"post": _shop_webhook()},
+            "/api/agent/offers": {"get": _op("Offers with their results per arm (JSON or CSV)", params=[FORMAT]),
+                                  "post": _op("Define an offer", body=OfferIn, ok=201)},
+            "/api/agent/offers/{key}": {"put": _op("Change an offer", body=OfferIn, params=OFFER_KEY)},
+            "/api/agent/offers/{key}/codes": {"post": _op("Add unique codes to a pool offer", body=CodesIn, params=OFFER_KEY)},
+            "/api/agent/offers/{key}/report": {"get": _op("An offer's funnel, conversion and uplift per arm (JSON or CSV)",
+                                                          params=OFFER_KEY + [FORMAT])},
+            "/api/shop/offers/trigger": {"post": _op("The shop's systems trigger an offer for a customer (shop API key)", body=ShopTriggerIn)},
     }
 
 

@@ -307,4 +307,6 @@ class Order(Base):
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-from livechat.db import crm_models as _crm_models  # noqa: E402,F401 - registers the CRM sync tables on Base
+
+# Feature tables on the same Base, in their own modules (imported last: they import Base from here).
+from livechat.db import crm_models, offer_models  # noqa: E402,F401

@@ -19,6 +19,7 @@ import { hasStoredSession, openSession } from "./session";
 import { Sound } from "./sound";
 import { namespacedStore } from "./storage";
 import { paletteFor } from "./styles";
+import { watchExitIntent } from "./exitintent";
 import { Tracker } from "./tracking";
 import { Transport } from "./transport";
 
@@ -55,6 +56,8 @@ function boot(config: WidgetConfig): void {
   const queue = new SendQueue(client, consent);
   client.onConnected(() => void queue.flush());
   const tracker = new Tracker(consent, queue);
+  // Only reported where tracking is allowed (the tracker checks); the server decides on any offer.
+  watchExitIntent(document, (event, props) => void tracker.track(event, props));
   const identifier = new Identifier(consent, queue);
   const events = new PublicEvents();
   client.onMessage((message) => events.message(message));

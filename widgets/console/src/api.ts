@@ -1,5 +1,5 @@
 /** The agent REST API (docs/agent-protocol.md), with the access token as Bearer. */
-import type { Agent, Canned, ConversationDetail, Dashboard, Summary, Tokens } from "./protocol";
+import type { Agent, Canned, ConversationDetail, Dashboard, OfferReport, Summary, Tokens } from "./protocol";
 import type { ViewName } from "./lists";
 
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -30,6 +30,8 @@ interface RequestOptions {
   method?: "GET" | "POST" | "DELETE";
   body?: unknown;
   bearer?: boolean;
+  /** Read the answer as text (CSV), not JSON. */
+  text?: boolean;
 }
 
 export class Api {
@@ -81,6 +83,24 @@ export class Api {
     return this.request<Dashboard>("/api/agent/dashboard");
   }
 
+  /** Every offer with its results per arm. */
+  async offers(): Promise<OfferReport[]> {
+    return (await this.request<{ offers: OfferReport[] }>("/api/agent/offers")).offers;
+  }
+
+  createOffer(body: Record<string, unknown>): Promise<OfferReport["offer"]> {
+    return this.request<OfferReport["offer"]>("/api/agent/offers", { method: "POST", body });
+  }
+
+  addOfferCodes(key: string, codes: string[]): Promise<{ added: number; skipped: number; codes_total: number; codes_free: number }> {
+    return this.request(`/api/agent/offers/${encodeURIComponent(key)}/codes`, { method: "POST", body: { codes } });
+  }
+
+  /** All offers' results as CSV text (what the download button saves). */
+  offersCsv(): Promise<string> {
+    return this.request<string>("/api/agent/offers?format=csv", { text: true });
+  }
+
   private async request<T>(path: string, options: RequestOptions = {}, renewed = false): Promise<T> {
     const bearer = options.bearer ?? true;
     const headers: Record<string, string> = { Accept: "application/json" };
@@ -109,6 +129,7 @@ export class Api {
       return this.request<T>(path, options, true);
     }
     if (response.status === 204) return null as T;
+    if (options.text && response.ok) return (await response.text()) as T;
     let data: unknown = null;
     try {
       data = await response.json();

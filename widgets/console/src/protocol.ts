@@ -174,3 +174,45 @@ export const RESOLUTIONS = ["resolved", "order_issue", "refund", "product_questi
 export function isSupervisor(agent: Pick<Agent, "role">): boolean {
   return agent.role === "supervisor" || agent.role === "admin";
 }
+
+/** One arm of an offer's experiment in GET /api/agent/offers (a variant, all variants pooled, or the holdout). */
+export interface OfferArm {
+  arm: string;
+  assigned: number;
+  converted: number;
+  conversion_rate: number | null;
+  revenue_cents: number;
+  delivered: number;
+  shown: number;
+  clicked: number;
+  accepted: number;
+  redeemed: number;
+  redeemed_revenue_cents: number;
+  uplift: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  significant: boolean | null;
+  cost_cents: number;
+  cost_per_retained_cents: number | null;
+}
+
+export interface OfferDefinition {
+  key: string;
+  name: string;
+  kind: string;
+  title: string;
+  text: string;
+  code_mode: "none" | "shared" | "pool";
+  trigger: string;
+  holdout_pct: number;
+  budget_total: number | null;
+  issued_count: number;
+  max_per_customer: number;
+  active: boolean;
+  variants: Array<{ name: string }>;
+}
+
+export interface OfferReport {
+  offer: OfferDefinition;
+  arms: OfferArm[];
+}

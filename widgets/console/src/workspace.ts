@@ -14,6 +14,7 @@ import { AgentSocket, type SocketListener } from "./socket";
 import { ConversationPane } from "./ui/conversation";
 import { CustomerPanel } from "./ui/customer";
 import { DashboardView } from "./ui/dashboard";
+import { OffersView } from "./ui/offers";
 import { el } from "./ui/dom";
 import { Header, type Section } from "./ui/header";
 import { ListsView } from "./ui/lists";
@@ -53,6 +54,7 @@ export class Workspace implements SocketListener {
   private readonly notifier = new Notifier();
   private readonly chat: ConversationController;
   private readonly dashboard: DashboardView | null;
+  private readonly offers: OffersView | null;
   private readonly main: HTMLElement;
   private readonly views: ViewName[];
   private activeView: ViewName = "waiting";
@@ -123,6 +125,7 @@ export class Workspace implements SocketListener {
           this.canned = items;
         })
       : null;
+    this.offers = isSupervisor(this.me) ? new OffersView(deps.api) : null;
 
     this.main = el(
       "main",
@@ -131,7 +134,7 @@ export class Workspace implements SocketListener {
       this.pane.element,
       this.customer.element,
     );
-    this.element = el("div", { className: "app" }, this.header.element, this.main, this.dashboard?.element ?? null, this.notifier.element);
+    this.element = el("div", { className: "app" }, this.header.element, this.main, this.dashboard?.element ?? null, this.offers?.element ?? null, this.notifier.element);
   }
 
   start(): void {
@@ -151,6 +154,7 @@ export class Workspace implements SocketListener {
     window.removeEventListener("focus", this.onFocus);
     this.chat.sendQueue.clear();
     this.dashboard?.dispose();
+    this.offers?.dispose();
     this.notifier.dispose();
     this.socket.close();
   }
@@ -268,10 +272,11 @@ export class Workspace implements SocketListener {
 
   private showSection(section: Section): void {
     this.header.setSection(section);
-    const dashboard = section === "dashboard";
-    this.main.hidden = dashboard;
-    if (dashboard) this.dashboard?.show();
+    this.main.hidden = section !== "conversations";
+    if (section === "dashboard") this.dashboard?.show();
     else this.dashboard?.hide();
+    if (section === "offers") this.offers?.show();
+    else this.offers?.hide();
   }
 
   /** Redraw the lists once per burst of changes. */

@@ -1,7 +1,7 @@
 """crm sync cursors and contacts
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-24
 """
 
@@ -12,7 +12,7 @@ import livechat.db.types
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ import {
   Tooltip,
 } from "chart.js";
 import type { Series } from "../dashboard-model";
+import type { IntervalSeries } from "../offers-model";
 import { el } from "./dom";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, DoughnutController, ArcElement, Tooltip, Legend);
@@ -60,6 +61,60 @@ export class ChartCard {
           tooltip: { callbacks: { label: (ctx) => `${ctx.label}: ${String(ctx.raw)}${unit}` } },
         },
         ...(doughnut ? {} : { scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } } }),
+      },
+    });
+  }
+
+  destroy(): void {
+    this.chart?.destroy();
+    this.chart = null;
+  }
+}
+
+/** Uplift intervals as floating bars (low to high, in percentage points) with the measured uplift marked. */
+export class IntervalChart {
+  readonly element: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private chart: Chart | null = null;
+
+  constructor(title: string) {
+    this.canvas = el("canvas", { attrs: { role: "img", "aria-label": title } });
+    this.element = el("figure", { className: "chart-card" }, el("figcaption", { text: title }), el("div", { className: "chart-box" }, this.canvas));
+  }
+
+  update(series: IntervalSeries): void {
+    this.canvas.setAttribute("aria-label", series.description);
+    this.chart?.destroy();
+    this.chart = new Chart(this.canvas, {
+      type: "bar",
+      data: {
+        labels: series.labels,
+        datasets: [
+          {
+            label: "95% interval",
+            data: series.ranges,
+            backgroundColor: series.ranges.map(([low, high]) => (low > 0 ? "#10b98199" : high < 0 ? "#ef444499" : "#cbd5e199")),
+            borderColor: "#334155",
+            borderWidth: 1,
+          },
+        ],
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: (ctx) => {
+                const [low, high] = series.ranges[ctx.dataIndex];
+                return `uplift ${series.points[ctx.dataIndex]} pp, 95% interval ${low} to ${high} pp`;
+              },
+            },
+          },
+        },
+        scales: { y: { title: { display: true, text: "percentage points" } } },
       },
     });
   }

@@ -2,7 +2,8 @@
 import type { Agent, AgentStatus } from "../protocol";
 import { button, el, field, select } from "./dom";
 
-export type Section = "conversations" | "dashboard";
+export type Section = "conversations" | "dashboard" | "offers";
+const SECTIONS = [["conversations", "Conversations"], ["dashboard", "Dashboard"], ["offers", "Offers"]] as const;
 
 export interface HeaderHandlers {
   status(status: Exclude<AgentStatus, "offline">): void;
@@ -42,13 +43,14 @@ export class Header {
 
     const sections = el("div", { className: "sections", attrs: { role: "tablist", "aria-label": "Sections" } });
     if (showDashboard) {
-      for (const [key, label] of [["conversations", "Conversations"], ["dashboard", "Dashboard"]] as const) {
+      for (const [index, [key, label]] of SECTIONS.entries()) {
         const tab = el("button", { className: "section-tab", text: label, id: `section-${key}`, attrs: { role: "tab", "aria-controls": `panel-${key}` } });
         tab.type = "button";
         tab.addEventListener("click", () => handlers.section(key));
         tab.addEventListener("keydown", (e) => {
           if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
-          const other = key === "conversations" ? "dashboard" : "conversations";
+          const step = e.key === "ArrowRight" ? 1 : SECTIONS.length - 1;
+          const other = SECTIONS[(index + step) % SECTIONS.length][0];
           handlers.section(other);
           this.sectionTabs.get(other)?.focus();
         });
