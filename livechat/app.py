@@ -21,6 +21,7 @@ from livechat.bot_bridge import BotBridge
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.dispatch import Dispatcher
 from livechat.event_ingest import EventIngestor
+from livechat.language_detection import LanguageDetector
 from livechat.message_writer import MessageWriter
 from livechat.offer_triggers import OfferTriggers, run_offer_sweep
 from livechat.presence import MemoryPresence, RedisPresence
@@ -76,7 +77,8 @@ def create_app(settings: Settings) -> web.Application:
     writer = MessageWriter(services)
     ingestor = EventIngestor(services.transaction, lambda visitor: may_track(visitor, settings))
     app[INGESTOR] = ingestor
-    sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor, limiter))
+    languages = LanguageDetector(settings.language_detection) if settings.language_detection != "off" else None
+    sio.register_namespace(VisitorNamespace(services, broadcaster, writer, ingestor, limiter, languages))
     sio.register_namespace(AgentNamespace(services, presence, broadcaster, dispatcher, writer))
     for module in (visitor_session, agent_session, agent_data, profiles, customer_rights, segments, offers, openapi, bot_data,
                    shop_webhooks, health, metrics, pages):
@@ -117,6 +119,8 @@ def create_app(settings: Settings) -> web.Application:
             # Start the Redis listener now, not on the first connection, so /health can watch it from the start.
             sio.manager_initialized = True
             sio.manager.initialize()
+        if languages is not None:
+            await languages.load()
         writer.start()
         ingestor.start()
         dispatcher.start()

@@ -77,6 +77,9 @@ def from_event(event_type: str, data: dict[str, Any], occurred_at: datetime, eve
         total["conversations"] = 1
         if data.get("language"):
             tally["languages"] = {str(data["language"]).split("-")[0]: 1}
+    elif event_type == "conversation.language_changed" and data.get("language"):
+        # The language the visitor was detected writing in, beside the ones their chats started in.
+        tally["languages"] = {str(data["language"]): 1}
     elif event_type == "message.created" and data.get("sender") == "visitor":
         total["messages"] = 1
     elif event_type == "conversation.state_changed" and data.get("to") in ("queued", "assigned") and data.get("from") == "bot":

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     rasa_max_concurrency: int = Field(64, description="Bot turns in flight at once; more wait in line.")
     rasa_max_waiting: int = Field(1000, ge=1, description="Bot turns waiting for Rasa on this node; beyond it, new chats go to people with a notice.")
     rasa_busy_notice_s: float = Field(3.0, gt=0, description="A turn waiting this long for Rasa posts a notice that the answer is on its way.")
+    language_detection: Literal["high", "low", "off"] = Field(
+        "high",
+        description="Detect each visitor message's language (lingua): high is accurate on short chat messages (~200 MB), low is lighter, off keeps the page's language.",
+    )
     rasa_token: SecretStr | None = Field(None, description="Token for Rasa's HTTP API (rasa run --auth-token).")
     metrics_token: SecretStr | None = Field(None, description="Bearer token /metrics requires; unset: /metrics is open (keep it off the public internet).")
     bot_api_token: SecretStr | None = Field(

@@ -17,6 +17,7 @@ from livechat.db.types import utcnow
 from livechat.errors import Forbidden, Unauthorized
 from livechat.interaction_log import record
 from livechat.messages import append_message, find_by_client_id, lock_conversation, message_to_wire, messages_after
+from livechat.language_detection import Guess, follow_language
 from livechat.message_writer import NotOnFastPath
 from livechat.read_receipts import mark_read
 from livechat.settings import Settings
@@ -89,8 +90,13 @@ async def start_session(tx: Tx, request: SessionIn, settings: Settings) -> Visit
     return VisitorSession(visitor.id, token, expires_at)
 
 
-async def post_visitor_message(tx: Tx, visitor_id: uuid.UUID, request: MessageIn, settings: Settings) -> tuple[Message, bool]:
-    """Store a visitor's message exactly once; (message, created). A retried client_id returns the stored one."""
+async def post_visitor_message(
+    tx: Tx, visitor_id: uuid.UUID, request: MessageIn, settings: Settings, *, guess: Guess | None = None,
+) -> tuple[Message, bool]:
+    """Store a visitor's message exactly once; (message, created). A retried client_id returns the stored one.
+
+    `guess` is the language detected in the text: the conversation follows it when it is clear enough.
+    """
     text = clean_text(request.text, max_chars=settings.max_message_chars)
     # Lock the visitor first: two first messages at once (two tabs, a retry) must find one conversation, not start two.
     visitor = await tx.session.get(Visitor, visitor_id, with_for_update=True)
@@ -110,6 +116,7 @@ async def post_visitor_message(tx: Tx, visitor_id: uuid.UUID, request: MessageIn
     message = await append_message(
         tx, conv, SenderKind.VISITOR, text=text, payload=payload, sender_id=str(visitor_id), client_id=request.client_id
     )
+    follow_language(tx, conv, guess)
     return message, True
 
 

@@ -13,6 +13,7 @@ from livechat.conversations import latest_conversation
 from livechat.db.models import ConversationState, SenderKind
 from livechat.errors import InvalidInput, Unauthorized
 from livechat.event_ingest import EventIngestor
+from livechat.language_detection import LanguageDetector, language_follower
 from livechat.message_writer import MessageWriter, NotOnFastPath
 from livechat.messages import message_to_wire
 from livechat.offline_messages import LeaveMessageIn, leave_message
@@ -28,13 +29,17 @@ log = logging.getLogger(__name__)
 
 
 class VisitorNamespace(AckingNamespace):
-    def __init__(self, services: Services, broadcaster, writer: MessageWriter, ingestor: EventIngestor, limiter: RateLimiter) -> None:
+    def __init__(
+        self, services: Services, broadcaster, writer: MessageWriter, ingestor: EventIngestor, limiter: RateLimiter,
+        languages: LanguageDetector | None = None,
+    ) -> None:
         super().__init__(VISITOR_NAMESPACE, events_per_10s=services.settings.socket_events_per_10s)
         self._services = services
         self._limiter = limiter
         self._broadcaster = broadcaster
         self._writer = writer
         self._ingestor = ingestor
+        self._languages = languages
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -72,19 +77,21 @@ class VisitorNamespace(AckingNamespace):
         session = await self.get_session(sid)
         known = request.conversation_id or (uuid.UUID(session["conversation_id"]) if session.get("conversation_id") else None)
         message = None
+        text = clean_text(request.text, max_chars=self._services.settings.max_message_chars)
+        # A quick reply is the bot's own button text: no evidence of the visitor's language.
+        guess = self._languages.guess(text) if self._languages and not request.quick_reply else None
         if known is not None and not request.quick_reply:
             # The common case, a message in the conversation this socket already knows: batched with others.
-            text = clean_text(request.text, max_chars=self._services.settings.max_message_chars)
             try:
                 message, _created = await self._writer.append(
                     known, SenderKind.VISITOR, text=text, client_id=request.client_id, sender_id=str(visitor_id),
-                    check=visitor_may_write(visitor_id),
+                    check=visitor_may_write(visitor_id), after=language_follower(guess),
                 )
             except NotOnFastPath:
                 message = None
         if message is None:
             async with self._services.transaction() as tx:
-                message, _created = await post_visitor_message(tx, visitor_id, request, self._services.settings)
+                message, _created = await post_visitor_message(tx, visitor_id, request, self._services.settings, guess=guess)
         if session.get("conversation_id") != str(message.conversation_id):
             await self.save_session(sid, {**session, "conversation_id": str(message.conversation_id)})
         return {"message": message_to_wire(message)}
