@@ -16,7 +16,9 @@ ORDER_NUMBER_SLOT = "order_number"
 ORDER_NUMBER_ENTITY = "order_number"
 
 # Bounded so a pasted phone number or card number is not sent to the API as-is.
-_ORDER_NUMBER_RE = re.compile(r"\d{1,12}")
+_ORDER_NUMBER_RE = re.compile(r"[0-9]{1,12}")
+# Arabic and Persian visitors often type their own digits: "۱۰۰۲" and "١٠٠٢" are order 1002.
+_WESTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 STATUS_RESPONSES = {
     "pending": "utter_order_pending",
@@ -31,10 +33,10 @@ Reply = tuple[str, dict[str, str]]
 
 
 def normalize_order_number(raw: Any) -> str | None:
-    """Return the digits of an order number as typed ("#1002", " 1002 "), or None."""
+    """Return the digits of an order number as typed ("#1002", "№ 1002", " 1002 ", "۱۰۰۲"), or None."""
     if not isinstance(raw, str):
         return None
-    candidate = raw.strip().lstrip("#").replace(" ", "")
+    candidate = raw.strip().lstrip("#№").replace(" ", "").translate(_WESTERN_DIGITS)
     return candidate if _ORDER_NUMBER_RE.fullmatch(candidate) else None
 
 
