@@ -9,6 +9,11 @@ message in flight a batch is one message, and nothing waits on a timer.
 
 Conversations are spread over a few shards, each writing its own batches, so several transactions are
 in flight at once while each conversation's messages still go through one shard, in order.
+
+What waits is bounded (LIVECHAT_WRITER_MAX_WAITING, queued and in a batch being written together): when
+the database is slower than arrivals, a message past the bound is refused at once with `busy`, never
+stored, and the client sends it again with its client_id later. Messages already taken are never dropped,
+and a client resending one of them (its ack timed out) waits for the same answer without taking more room.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 
 from livechat.db.models import Conversation, Message, SenderKind
+from livechat.errors import Forbidden, LivechatError
 from livechat.messages import append_message
 from livechat.services import Services
 from livechat.transaction import Tx
@@ -31,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 SHARDS = 4
+BUSY_RETRY_AFTER_S = 1
 
 # Checks a locked conversation before the message is added; raises to refuse this one message.
 Check = Callable[[Conversation], None]
@@ -42,7 +49,14 @@ class NotOnFastPath(Exception):
     """The message needs the full operation (e.g. a closed conversation reopens); the caller falls back."""
 
 
-@dataclass
+class WriterBusy(LivechatError):
+    """More messages wait to be stored on this node than its bound: the database is slower than arrivals."""
+
+    code = "busy"
+    status = 503
+
+
+@dataclass(eq=False)  # hashed by identity: a request is one caller's message, two equal ones are still two
 class _Request:
     conversation_id: uuid.UUID
     sender_kind: SenderKind
@@ -62,11 +76,19 @@ class _Shard:
 
 
 class MessageWriter:
-    def __init__(self, services: Services, *, max_batch: int = MAX_BATCH, shards: int = SHARDS) -> None:
+    def __init__(
+        self, services: Services, *, max_batch: int = MAX_BATCH, shards: int = SHARDS, max_waiting: int | None = None,
+    ) -> None:
         self._services = services
         self._max_batch = max_batch
+        self._max_waiting = services.settings.writer_max_waiting if max_waiting is None else max_waiting
         self._shards = [_Shard() for _ in range(shards)]
         self._tasks: list[asyncio.Task[None]] = []
+        # Every request taken and not yet answered, queued or in a batch being written: what the bound counts.
+        self._waiting: set[_Request] = set()
+        # The same, by (conversation, client id), so a resent message joins its first send.
+        self._by_client_id: dict[tuple[uuid.UUID, str], _Request] = {}
+        self._refused = 0  # since the bound was last reached; logged once when it is and once when it clears
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._run(shard), name=f"message-writer-{i}") for i, shard in enumerate(self._shards)]
@@ -75,21 +97,49 @@ class MessageWriter:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for shard in self._shards:
-            for request in shard.queue:
-                if not request.future.done():
-                    request.future.set_exception(ConnectionError("the server is shutting down"))
+        # Queued and in-flight alike: a batch cut short by the cancellation must not leave its callers waiting.
+        for request in list(self._waiting):
+            if not request.future.done():
+                request.future.set_exception(ConnectionError("the server is shutting down"))
 
     async def append(
         self, conversation_id: uuid.UUID, sender_kind: SenderKind, *, text: str, client_id: str, sender_id: str | None,
         check: Check, payload: dict[str, Any] | None = None, after: After | None = None,
     ) -> tuple[Message, bool]:
-        """Store a message once (a retried client_id returns the stored one); (message, created)."""
+        """Store a message once (a retried client_id returns the stored one); (message, created).
+
+        Raises WriterBusy, at once, when the node already has its bound of messages waiting to be stored.
+        """
+        key = (conversation_id, client_id)
+        earlier = self._by_client_id.get(key)
+        if earlier is not None and (earlier.sender_kind, earlier.sender_id) == (sender_kind, sender_id):
+            # The client resent a message still waiting (its ack timed out): same answer, no more room taken.
+            return await asyncio.shield(earlier.future)
+        if len(self._waiting) >= self._max_waiting:
+            if self._refused == 0:
+                log.warning("%d messages wait to be stored; refusing new ones until the database catches up", len(self._waiting))
+            self._refused += 1
+            raise WriterBusy(
+                f"Too many messages are waiting to be stored; try again in {BUSY_RETRY_AFTER_S} s.", retry_after_s=BUSY_RETRY_AFTER_S,
+            )
         request = _Request(conversation_id, sender_kind, sender_id, client_id, text, payload, check, after)
+        self._waiting.add(request)
+        self._by_client_id.setdefault(key, request)
+        request.future.add_done_callback(lambda _future: self._answered(key, request))
         shard = self._shards[conversation_id.int % len(self._shards)]
         shard.queue.append(request)
         shard.wake.set()
-        return await request.future
+        # Shielded: a caller cancelled while waiting must not cancel the answer a resend of it waits for.
+        return await asyncio.shield(request.future)
+
+    def _answered(self, key: tuple[uuid.UUID, str], request: _Request) -> None:
+        self._waiting.discard(request)
+        if self._by_client_id.get(key) is request:
+            del self._by_client_id[key]
+        # Down to half the bound, not just below it, so a full writer does not log at every message.
+        if self._refused and len(self._waiting) <= self._max_waiting // 2:
+            log.info("storing messages caught up; %d were refused as busy meanwhile", self._refused)
+            self._refused = 0
 
     async def _run(self, shard: _Shard) -> None:
         while True:
@@ -122,7 +172,9 @@ class MessageWriter:
             for i, request in enumerate(batch):
                 key = (request.conversation_id, request.client_id)
                 if key in stored:
-                    outcomes[i] = (stored[key], False)
+                    # Only to its own sender: a client id is no secret to be traded for another's message.
+                    mine = (stored[key].sender_kind, stored[key].sender_id) == (request.sender_kind, request.sender_id)
+                    outcomes[i] = (stored[key], False) if mine else Forbidden("That message id belongs to someone else.")
                     continue
                 conv = convs.get(request.conversation_id)
                 try:
@@ -143,6 +195,8 @@ class MessageWriter:
             await tx.session.flush()
         for i, request in enumerate(batch):
             outcome = outcomes[i]
+            if request.future.done():
+                continue
             if isinstance(outcome, BaseException):
                 request.future.set_exception(outcome)
             else:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         description="Comma-separated origins allowed to open the widget socket and call the visitor API; * allows any.",
     )
     max_message_chars: int = Field(2000, description="Longest visitor message accepted.")
+    writer_max_waiting: int = Field(
+        2000, ge=1,
+        description="Chat messages waiting to be stored on this node (the database slower than arrivals); beyond it, new ones are refused with busy and clients resend them.",
+    )
     require_consent: bool = Field(
         False, description="The site requires consent before tracking: page and cart events of visitors who did not grant it are not stored."
     )

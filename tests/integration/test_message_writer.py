@@ -1,9 +1,12 @@
 """Group commit: messages sent together by many visitors and agents are stored once each, gap-free per
-conversation, each acknowledged only after its commit; a refused message does not sink its batch."""
+conversation, each acknowledged only after its commit; a refused message does not sink its batch; and
+while the database is stuck, what waits is bounded: past the bound new messages are refused at once."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 import uuid
 
 from sqlalchemy import select
@@ -65,3 +68,48 @@ async def test_concurrent_messages_with_retries_are_stored_once_and_gap_free(bac
         assert len(client_ids) == len(set(client_ids))
     assert sum(1 for m in stored if m.client_id and m.client_id.startswith("v")) == 40
     assert not any(m.text == "not mine" for m in stored)
+
+
+async def test_past_its_bound_the_writer_refuses_new_messages_at_once_and_keeps_the_waiting_ones(sqlite_backend, make_node):
+    node = await make_node(sqlite_backend, writer_max_waiting=3, language_detection="off")
+    visitors = [await Visitor.start(node.base_url) for _ in range(5)]
+    convs = [(await v.say("hello"))["conversation_id"] for v in visitors]
+
+    # Another connection holds SQLite's write lock: the writer's transactions wait for it, as on a stuck database.
+    lock = sqlite3.connect(sqlite_backend.database_url.split(":///", 1)[1], timeout=30, isolation_level=None, check_same_thread=False)
+    await asyncio.to_thread(lock.execute, "BEGIN IMMEDIATE")
+    try:
+        def send(i: int, client_id: str):
+            body = {"client_id": client_id, "text": f"message {client_id}", "conversation_id": convs[i]}
+            return asyncio.create_task(visitors[i].call("message", body, timeout=30))
+
+        started = time.monotonic()
+        sends = {i: send(i, f"m{i}") for i in range(5)}
+        while sum(t.done() for t in sends.values()) < 2 and time.monotonic() - started < 5:
+            await asyncio.sleep(0.01)
+        refused = {i for i, t in sends.items() if t.done()}
+        assert len(refused) == 2 and time.monotonic() - started < 2, "two past the bound of three, refused at once"
+        for i in refused:
+            ack = sends[i].result()
+            assert not ack["ok"] and ack["error"]["code"] == "busy" and ack["error"]["retry_after_s"] >= 1, ack
+        waiting = sorted(set(sends) - refused)
+        # Still full: a new message is refused too, while a resend of a waiting one joins it instead.
+        assert (await send(min(refused), "new"))["error"]["code"] == "busy"
+        resend = send(waiting[0], f"m{waiting[0]}")
+        await asyncio.sleep(0.3)
+        assert not resend.done() and not any(sends[i].done() for i in waiting), "the waiting ones wait, none dropped"
+    finally:
+        await asyncio.to_thread(lock.execute, "ROLLBACK")
+        lock.close()
+
+    acks = {i: await sends[i] for i in waiting}
+    assert all(a["ok"] for a in acks.values()), acks
+    assert (await resend)["message"]["seq"] == acks[waiting[0]]["message"]["seq"]
+    for i in refused:  # the clients retry the refused ones by client id, now that the database answers
+        ack = await send(i, f"m{i}")
+        assert ack["ok"], ack
+
+    stored = await _stored(sqlite_backend.database_url)
+    client_ids = [m.client_id for m in stored if m.client_id and m.client_id.startswith("m")]
+    assert sorted(client_ids) == [f"m{i}" for i in range(5)]
+    assert not any(m.client_id == "new" for m in stored)

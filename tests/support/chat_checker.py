@@ -34,19 +34,24 @@ class Side:
         self.seen[seq] = text
 
 
+RETRYABLE_CODES = ("internal_error", "unavailable", "busy")
+
+
 async def send_until_acked(call, reconnect, payload: dict) -> dict:
     """Send one message; on a refusal the server may get over, a lost connection or a timeout, reconnect
-    (if `reconnect` is given) and send the same client id again."""
+    (if `reconnect` is given) and send the same client id again (not before the refusal's retry_after_s)."""
     for attempt in range(40):
+        wait_s = min(0.2 * (attempt + 1), 1.0)
         try:
             ack = await call("message", payload, timeout=SEND_TIMEOUT_S)
             if ack.get("ok"):
                 return ack["message"]
-            if ack.get("error", {}).get("code") not in ("internal_error", "unavailable"):
+            if ack.get("error", {}).get("code") not in RETRYABLE_CODES:
                 raise AssertionError(f"refused: {ack}")
+            wait_s = max(wait_s, ack["error"].get("retry_after_s", 0))
         except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
             pass
-        await asyncio.sleep(min(0.2 * (attempt + 1), 1.0))
+        await asyncio.sleep(wait_s)
         if reconnect is not None:
             await reconnect()
     raise AssertionError(f"never acknowledged: {payload}")

@@ -341,6 +341,11 @@ export class ChatClient implements TransportListener {
           this.deliver({ ...ack.message, client_id: ack.message.client_id ?? item.client_id }, true);
           continue;
         }
+        if (ack.error.code === "busy") {
+          // The server is storing a backlog: the message keeps its place in the outbox, however long that takes.
+          await sleep(Math.max((ack.error.retry_after_s ?? 0) * 1000, RETRY_BASE_MS / 10));
+          continue;
+        }
         const tries = (attempts.get(item.client_id) ?? 0) + 1;
         attempts.set(item.client_id, tries);
         if (PERMANENT_SEND_ERRORS.has(ack.error.code) || tries >= MAX_SEND_ATTEMPTS) {

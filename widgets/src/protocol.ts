@@ -103,6 +103,8 @@ export interface ErrorBody {
   message: string;
   /** With `invalid_payload`: the names of the fields that were wrong. */
   fields?: string[];
+  /** With `rate_limited` and `busy`: when to try again. */
+  retry_after_s?: number;
 }
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };

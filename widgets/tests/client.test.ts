@@ -12,6 +12,8 @@ class FakeServer {
   conversation: Conversation = { id: "conv-1", state: "bot", language: "en" };
   dropNextAck = false;
   failWith: string | null = null;
+  /** Refuse this many messages with `busy` before storing them (a server behind on its database). */
+  busyTimes = 0;
   /** Read reports that fail (as if lost) before they are taken. */
   loseReads = 0;
   readSeq = 0;
@@ -25,6 +27,10 @@ class FakeServer {
       }),
       message: (p: Record<string, unknown>) => {
         if (this.failWith) return { ok: false, error: { code: this.failWith, message: "no" } };
+        if (this.busyTimes > 0) {
+          this.busyTimes--;
+          return { ok: false, error: { code: "busy", message: "later", retry_after_s: 0.01 } };
+        }
         let m = this.messages.find((x) => x.client_id === p.client_id);
         if (!m) {
           m = msg(this.messages.length + 1, "visitor", String(p.text), String(p.client_id), this.conversation.id);
@@ -186,6 +192,19 @@ test("a permanently refused message leaves the outbox and is marked failed", asy
   await waitFor(() => s.view.failed.length === 1, "failure");
   assert.equal(s.view.failed[0].error.code, "text_too_long");
   assert.equal(s.outbox.items().length, 0);
+});
+
+test("a message refused as busy stays in the outbox and goes once the server catches up, however many refusals", async () => {
+  const s = setup();
+  s.client.boot(false);
+  s.client.start();
+  await s.connect();
+  s.server.busyTimes = 12; // more than the attempts any other refusal gets
+  s.client.send("still there?");
+  await waitFor(() => s.server.messages.length === 1, "stored after the backlog");
+  assert.equal(s.view.failed.length, 0);
+  assert.equal(s.outbox.items().length, 0);
+  assert.equal(s.server.busyTimes, 0);
 });
 
 test("the outbox survives a reload: a new client shows and sends what the old one left", async () => {

@@ -80,6 +80,10 @@ export class SendQueue {
         }
         if (ack.error.code === "token_expired" || ack.error.code === "unauthorized") {
           await this.deps.renew();
+        } else if (ack.error.code === "busy") {
+          // The server is working through a backlog of messages to store: wait as asked, however long; never a failure.
+          await this.sleep(Math.max((ack.error.retry_after_s ?? 0) * 1000, backoffMs(failures++, base, max)));
+          continue;
         } else if (!RETRYABLE_SEND_ERRORS.has(ack.error.code) || ++errorAttempts >= MAX_ERROR_ATTEMPTS) {
           this.queue.shift();
           errorAttempts = 0;

@@ -82,3 +82,13 @@ test("while disconnected nothing is sent; flush after reconnecting resends", asy
   await t.queue.flush();
   assert.equal(t.sent.length, 1);
 });
+
+test("busy is waited out however long it lasts: the message is sent once the server catches up, never failed", async () => {
+  const t = setup(async (p, attempt) =>
+    attempt <= 12 ? { ok: false, error: { code: "busy", message: "later", retry_after_s: 0 } } : ok(p, 3));
+  t.queue.enqueue("c-1", "hold on");
+  await drained(t.queue);
+  assert.equal(t.failed.length, 0);
+  assert.deepEqual(t.sent.map((s) => s.message.seq), [3]);
+  assert.equal(t.requests.length, 13);
+});
