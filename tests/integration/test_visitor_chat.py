@@ -129,6 +129,10 @@ async def test_visitors_never_see_or_touch_each_others_conversations(node):
     assert injected["ok"] is False and injected["error"]["code"] == "forbidden"
     await asyncio.sleep(0.3)
     assert not any(m["text"] == "injected" for m in bob.received)
+    # Nor does replaying the client id of one of Bob's messages: no copy of his message comes back.
+    replayed = await alice.call("message", {"client_id": bob_msg["client_id"], "text": "x", "conversation_id": bob_conversation})
+    assert replayed["ok"] is False and replayed["error"]["code"] == "forbidden"
+    assert "secret" not in str(replayed)
 
     # Bob's visitor id with a token signed by someone else does not connect.
     import socketio
