@@ -86,9 +86,16 @@ def training_file(language: str, bot_dir: Path = BOT_DIR) -> Path:
     return bot_dir / "data" / ("nlu.yml" if language == "en" else f"nlu_{language}.yml")
 
 
-def held_out_file(language: str, bot_dir: Path = BOT_DIR) -> Path:
-    """Held-out examples live outside data/, so `rasa train` never sees them."""
-    return bot_dir / "eval" / f"nlu_{language}.yml"
+SPLITS = ("dev", "test")
+
+
+def held_out_file(language: str, split: str = "test", bot_dir: Path = BOT_DIR) -> Path:
+    """Held-out examples live outside data/, so `rasa train` never sees them.
+
+    dev: the first held-out set; its errors guided how the training data was broadened.
+    test: written afterwards by people who saw neither the training data nor dev; the reported figures.
+    """
+    return bot_dir / "eval" / split / f"nlu_{language}.yml"
 
 
 def all_synonyms(bot_dir: Path = BOT_DIR) -> dict[str, str]:

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 import yaml
 
-from bot.nlu_data import BOT_DIR, LANGUAGES, Entity, all_synonyms, held_out_file, load_examples, parse_example, training_file
+from bot.nlu_data import BOT_DIR, LANGUAGES, SPLITS, Entity, all_synonyms, held_out_file, load_examples, parse_example, training_file
 
 TYPED_INTENTS = {
     "greet", "goodbye", "thanks", "affirm", "deny", "order_status", "inform", "shipping_info", "return_policy",
@@ -41,9 +41,10 @@ def test_every_intent_is_trained_in_every_language(language):
     assert {i: n for i, n in counts.items() if n < MIN_TRAINING} == {}
 
 
+@pytest.mark.parametrize("split", SPLITS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_held_out_examples_cover_every_intent_and_were_never_trained_on(language):
-    held_out = load_examples(held_out_file(language))
+def test_held_out_examples_cover_every_intent_and_were_never_trained_on(language, split):
+    held_out = load_examples(held_out_file(language, split))
     counts = {intent: sum(1 for e in held_out if e.intent == intent) for intent in TYPED_INTENTS}
     assert {i: n for i, n in counts.items() if n < MIN_HELD_OUT} == {}
     trained = {normalized(e.text) for path in (BOT_DIR / "data").glob("nlu*.yml") for e in load_examples(path)}
@@ -54,13 +55,13 @@ def test_held_out_examples_cover_every_intent_and_were_never_trained_on(language
 def test_held_out_files_are_not_training_data():
     # rasa train reads data/; the held-out set must live elsewhere.
     assert not list((BOT_DIR / "data").rglob("*eval*"))
-    assert all(held_out_file(lang).parent.name == "eval" for lang in LANGUAGES)
+    assert all(held_out_file(lang, split).parent.parent.name == "eval" for lang in LANGUAGES for split in SPLITS)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_product_named_in_the_examples_maps_to_a_catalog_name(language):
     synonyms = all_synonyms()
-    named = {ent.text.lower() for path in (training_file(language), held_out_file(language))
+    named = {ent.text.lower() for path in (training_file(language), *(held_out_file(language, split) for split in SPLITS))
              for e in load_examples(path) for ent in e.entities if ent.entity == "product"}
     unmapped = sorted(t for t in named if t not in CATALOG and synonyms.get(t, "").lower() not in CATALOG)
     assert unmapped == []
