@@ -92,3 +92,12 @@ def test_every_response_is_said_in_every_language_with_the_same_placeholders_and
         assert [b["payload"] for b in variation.get("buttons") or []] == [b["payload"] for b in english.get("buttons") or []], language
         if language != "default":
             assert variation["text"] != english["text"], f"{name} is not translated to {language}"
+
+
+def test_the_product_lookup_table_names_every_synonym_and_catalog_name():
+    document = yaml.safe_load((BOT_DIR / "data" / "products.yml").read_text(encoding="utf-8"))
+    [table] = [item for item in document["nlu"] if item.get("lookup") == "product"]
+    listed = {line[2:].strip() for line in table["examples"].splitlines() if line.strip().startswith("- ")}
+    synonyms = all_synonyms()
+    assert sorted(set(synonyms) - listed) == []
+    assert CATALOG <= listed
