@@ -109,7 +109,10 @@ export class MessageLog {
 
   addPending(clientId: string, text: string): void {
     const node = el("div", { className: "msg agent pending", data: { sender: "agent", clientId } });
-    node.append(el("div", { className: "msg-head" }, el("span", { className: "msg-sender", text: "Agent" })), el("div", { className: "bubble", text }), el("div", { className: "msg-status", text: "Sending…" }));
+    const bubble = el("div", { className: "bubble", text });
+    // Like a stored message's: an Arabic reply reads right to left while it is still being sent.
+    bubble.dir = "auto";
+    node.append(el("div", { className: "msg-head" }, el("span", { className: "msg-sender", text: "Agent" })), bubble, el("div", { className: "msg-status", text: "Sending…" }));
     this.pending.set(clientId, node);
     this.follow(() => this.element.appendChild(node), true);
   }
