@@ -25,6 +25,7 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 
 from livechat.db.models import Visitor
+from livechat.db.sql import any_of
 from livechat.db.types import utcnow
 from livechat.interaction_log import record
 from livechat.transaction import Tx
@@ -115,10 +116,11 @@ class EventIngestor:
     async def _write(self, batch: list[_Request]) -> list[bool]:
         async with self._transaction() as tx:
             gated = sorted({r.visitor_id for r in batch if r.gate == "tracking" and r.visitor_id is not None})
-            visitors: dict[uuid.UUID, Visitor] = {}
+            visitors: dict[uuid.UUID, Any] = {}
             if gated:
-                visitors = {v.id: v for v in await tx.session.scalars(
-                    select(Visitor).where(Visitor.id.in_(gated)).execution_options(populate_existing=True))}
+                # The columns the consent rules and the subject need, as committed now (may_track reads rows too).
+                visitors = {v.id: v for v in await tx.session.execute(
+                    select(Visitor.id, Visitor.customer_id, Visitor.consent_tracking).where(any_of(tx.session, Visitor.id, gated)))}
             outcomes: list[bool] = []
             touched: set[uuid.UUID] = set()
             for request in batch:
@@ -135,6 +137,6 @@ class EventIngestor:
                 outcomes.append(True)
             if touched:
                 await tx.session.execute(
-                    update(Visitor).where(Visitor.id.in_(sorted(touched))).values(last_seen_at=utcnow())
+                    update(Visitor).where(any_of(tx.session, Visitor.id, sorted(touched))).values(last_seen_at=utcnow())
                     .execution_options(synchronize_session=False))
         return outcomes

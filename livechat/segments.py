@@ -12,12 +12,14 @@ import asyncio
 import logging
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import Profile, SegmentDefinition, SegmentMembership
+from livechat.db.sql import any_of
 from livechat.db.types import utcnow
 from livechat.interaction_log import record
 from livechat.profile_state import State, summary
@@ -71,6 +73,55 @@ async def rules(session: AsyncSession) -> dict[str, Rule]:
 
 
 
+@dataclass
+class SegmentChanges:
+    """Membership rows to add and remove; the matching segment events are already recorded."""
+
+    joined: list[dict] = field(default_factory=list)  # {"subject_id", "segment", "since"}
+    left: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+
+
+async def current_memberships(session: AsyncSession, subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    current: dict[uuid.UUID, set[str]] = {}
+    for subject_id, segment in (await session.execute(
+        select(SegmentMembership.subject_id, SegmentMembership.segment).where(any_of(session, SegmentMembership.subject_id, subject_ids))
+    )).all():
+        current.setdefault(subject_id, set()).add(segment)
+    return current
+
+
+async def plan_changes(tx: Tx, subjects: list[tuple[uuid.UUID, str, State]], current: dict[uuid.UUID, set[str]], *,
+                       now: datetime | None = None) -> SegmentChanges:
+    """The rule-segment memberships that change for these subjects given their profiles and current
+    memberships (other segments, e.g. vip, are left alone); records a segment event for each change."""
+    compiled = await rules(tx.session)
+    moment = now or utcnow()
+    changes = SegmentChanges()
+    for subject_id, kind, state in subjects:
+        view = summary(state, moment)
+        wanted = {name for name, rule in compiled.items() if rule.evaluate(view)}
+        had = current.get(subject_id, set()) & compiled.keys()
+        if wanted == had:
+            continue
+        ids = {"customer_id": subject_id} if kind == "customer" else {"visitor_id": subject_id}
+        for name in sorted(wanted - had):
+            changes.joined.append({"subject_id": subject_id, "segment": name, "since": moment})
+            record(tx, "segment.joined", data={"segment": name}, **ids)
+        for name in sorted(had - wanted):
+            changes.left.append((subject_id, name))
+            record(tx, "segment.left", data={"segment": name}, **ids)
+    return changes
+
+
+async def apply_changes(session: AsyncSession, changes: SegmentChanges) -> None:
+    # Core statements: one insert and one delete for every subject's changes together.
+    if changes.joined:
+        await session.execute(SegmentMembership.__table__.insert(), changes.joined)
+    if changes.left:
+        await session.execute(delete(SegmentMembership).where(
+            tuple_(SegmentMembership.subject_id, SegmentMembership.segment).in_(changes.left)))
+
+
 async def evaluate_subjects(tx: Tx, subjects: list[tuple[uuid.UUID, str, State]], *, now: datetime | None = None) -> None:
     """Bring subjects' rule-segment memberships in line with their profiles; record each change.
 
@@ -78,34 +129,8 @@ async def evaluate_subjects(tx: Tx, subjects: list[tuple[uuid.UUID, str, State]]
     """
     if not subjects:
         return
-    compiled = await rules(tx.session)
-    moment = now or utcnow()
-    current: dict[uuid.UUID, set[str]] = {}
-    for subject_id, segment in (await tx.session.execute(
-        select(SegmentMembership.subject_id, SegmentMembership.segment)
-        .where(SegmentMembership.subject_id.in_([s[0] for s in subjects]), SegmentMembership.segment.in_(list(compiled)))
-    )).all():
-        current.setdefault(subject_id, set()).add(segment)
-    joined: list[dict] = []
-    left: list[tuple[uuid.UUID, str]] = []
-    for subject_id, kind, state in subjects:
-        view = summary(state, moment)
-        wanted = {name for name, rule in compiled.items() if rule.evaluate(view)}
-        had = current.get(subject_id, set())
-        if wanted == had:
-            continue
-        ids = {"customer_id": subject_id} if kind == "customer" else {"visitor_id": subject_id}
-        for name in sorted(wanted - had):
-            joined.append({"subject_id": subject_id, "segment": name, "since": moment})
-            record(tx, "segment.joined", data={"segment": name}, **ids)
-        for name in sorted(had - wanted):
-            left.append((subject_id, name))
-            record(tx, "segment.left", data={"segment": name}, **ids)
-    # Core statements: one insert and one delete for every subject's changes together.
-    if joined:
-        await tx.session.execute(SegmentMembership.__table__.insert(), joined)
-    if left:
-        await tx.session.execute(delete(SegmentMembership).where(tuple_(SegmentMembership.subject_id, SegmentMembership.segment).in_(left)))
+    current = await current_memberships(tx.session, [s[0] for s in subjects])
+    await apply_changes(tx.session, await plan_changes(tx, subjects, current, now=now))
 
 
 async def refresh_all(transaction, *, batch: int = 1_000) -> int:
