@@ -1,12 +1,18 @@
 """A bounded soak: mixed bot and human conversations at a steady rate on two nodes, for a fixed time.
 
 Starts Rasa (the trained model) and its action server, PostgreSQL database, and two `livechat serve`
-nodes joined by Redis. Visitors alternate between the nodes; half of them talk to the bot (a scripted
-shop dialogue), half ask for a person and then chat with one of the agents, who are logged in on the
-other node and answer every message. Each visitor sends at a steady pace, so the total offered rate is
-fixed. Every window it records throughput, the latency from a visitor's send to the reply it is waiting
-for (the bot's first message, or the agent's answer), both nodes' RSS and every error; at the end it
-prints the table and checks memory growth between the second window and the last against a bound.
+nodes joined by Redis. Half the visitor slots talk to the bot: each visitor sends the scripted shop
+dialogue (six messages) and leaves, and a new visitor takes the slot, as a shop's traffic goes. The
+other half ask for a person and then chat with one of the agents for the whole run; the agents are
+logged in on the second node and answer every message. Both kinds alternate between the nodes, so
+half the human chats cross nodes through Redis. Each visitor sends at a steady pace, so the total
+offered rate is fixed. Every window it records throughput, the latency from a visitor's send to the
+reply it is waiting for (the bot's first message, or the agent's answer), both nodes' RSS and every
+error; at the end it prints the table and checks memory growth between the second window and the
+last against a bound.
+
+`--bot-turns 0` keeps one visitor per bot slot talking for the whole run instead: Rasa's turns then
+slow down as its trackers grow (bench/bot_conversation_length.py measures that on Rasa alone).
 
     .venv/bin/python bench/soak.py                 # 10 minutes, 24 visitors, 4 agents, one message per visitor per 4 s
     .venv/bin/python bench/soak.py --minutes 1     # a short run
@@ -60,6 +66,8 @@ class Window:
     replies: int = 0
     sent: int = 0
     latencies: list[float] = field(default_factory=list)
+    bot_latencies: list[float] = field(default_factory=list)
+    human_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     rss_mb: tuple[float, float] = (0.0, 0.0)
 
@@ -79,6 +87,12 @@ class Recorder:
     def error(self, what: str) -> None:
         self.now().errors.append(what)
 
+    def reply(self, kind: str, latency_s: float) -> None:
+        window = self.now()
+        window.replies += 1
+        window.latencies.append(latency_s)
+        (window.bot_latencies if kind == "bot" else window.human_latencies).append(latency_s)
+
 
 async def visitor_session(base_url: str) -> tuple[str, socketio.AsyncClient]:
     async with aiohttp.ClientSession() as http, http.post(f"{base_url}/api/visitor/session", json={"language": "en"}) as response:
@@ -88,14 +102,20 @@ async def visitor_session(base_url: str) -> tuple[str, socketio.AsyncClient]:
     return data["visitor_id"], client
 
 
-async def bot_visitor(base_url: str, pace_s: float, until: float, rec: Recorder) -> None:
+async def bot_visitor(base_url: str, pace_s: float, until: float, rec: Recorder, turns_each: int) -> None:
+    """One after another, visitors who talk to the bot: each sends the shop script (`turns_each` messages,
+    0: one visitor for the whole run) and leaves, and the next one comes."""
+    while time.monotonic() < until:
+        await one_bot_visitor(base_url, pace_s, until, rec, turns_each)
+
+
+async def one_bot_visitor(base_url: str, pace_s: float, until: float, rec: Recorder, turns_each: int) -> None:
     _, client = await visitor_session(base_url)
     waiting: dict[str, Any] = {}
 
     def on_message(message: dict) -> None:
         if message["sender"] == "bot" and waiting.get("since") is not None:
-            rec.now().latencies.append(time.monotonic() - waiting.pop("since"))
-            rec.now().replies += 1
+            rec.reply("bot", time.monotonic() - waiting.pop("since"))
 
     client.on("message", on_message, namespace="/visitor")
     try:
@@ -106,7 +126,10 @@ async def bot_visitor(base_url: str, pace_s: float, until: float, rec: Recorder)
             if waiting.get("since") is not None and tick - waiting["since"] > REPLY_TIMEOUT_S:
                 rec.error("bot reply timed out")
                 waiting.clear()
-            if waiting.get("since") is None:
+            if turns_each and n >= turns_each:
+                if waiting.get("since") is None:
+                    break  # the last answer came: this visitor leaves
+            elif waiting.get("since") is None:
                 waiting["since"] = time.monotonic()
                 ack = await client.call("message", {"client_id": f"s{next(_ids)}", "text": BOT_SCRIPT[n % len(BOT_SCRIPT)]},
                                         namespace="/visitor", timeout=REPLY_TIMEOUT_S)
@@ -132,8 +155,7 @@ async def human_visitor(base_url: str, pace_s: float, until: float, rec: Recorde
         if message["sender"] == "agent" and waiting:
             started = waiting.pop(message["text"].removeprefix("re: "), None)
             if started is not None:
-                rec.now().latencies.append(time.monotonic() - started)
-                rec.now().replies += 1
+                rec.reply("human", time.monotonic() - started)
 
     client.on("message", on_message, namespace="/visitor")
     try:
@@ -167,14 +189,23 @@ async def agent(base_url: str, email: str, until: float, rec: Recorder) -> None:
         token = (await r.json())["access_token"]
     client = socketio.AsyncClient(reconnection=True)
     replies: asyncio.Queue[dict] = asyncio.Queue()
+    seen: set[tuple[str, int]] = set()  # (conversation, seq): a question is answered once, live or from history
+
+    def take(message: dict) -> None:
+        key = (message["conversation_id"], message["seq"])
+        if message["sender"] == "visitor" and message["text"].startswith("question") and key not in seen:
+            seen.add(key)
+            replies.put_nowait(message)
 
     async def on_notification(note: dict) -> None:
         if note.get("kind") in ("assigned", "transferred"):
-            await client.call("watch", {"conversation_id": note["conversation_id"]}, namespace="/agent")
+            # Like the console: what the visitor wrote before this socket joined the room comes with the history.
+            ack = await client.call("watch", {"conversation_id": note["conversation_id"]}, namespace="/agent")
+            for message in ack.get("messages", []) if ack.get("ok") else []:
+                take(message)
 
     def on_message(message: dict) -> None:
-        if message["sender"] == "visitor" and message["text"].startswith("question"):
-            replies.put_nowait(message)
+        take(message)
 
     client.on("notification", on_notification, namespace="/agent")
     client.on("message", on_message, namespace="/agent")
@@ -213,12 +244,19 @@ async def sample_memory(pids: list[int], until: float, rec: Recorder) -> None:
 def report(rec: Recorder, args: argparse.Namespace) -> bool:
     table = Table(title=f"Soak: {args.visitors} visitors (half bot, half human), {args.agents} agents, two nodes, "
                         f"one message per visitor per {args.pace:g} s, {args.window:g} s windows")
-    for column in ("minute", "sent", "replies/s", "p50 ms", "p99 ms", "node 1 RSS MB", "node 2 RSS MB", "errors"):
+    for column in ("minute", "sent", "replies/s", "p50 ms", "p99 ms", "bot p50 / p99 ms", "human p50 / p99 ms",
+                   "node 1 RSS MB", "node 2 RSS MB", "errors"):
         table.add_column(column, justify="right")
     windows = [w for w in rec.windows if w.sent or w.replies]
+
+    def ms(values: list[float], q: float) -> str:
+        return f"{percentile(values, q) * 1000:.0f}" if values else "-"
+
     for w in windows:
         table.add_row(f"{(w.start - rec.started) / 60:.1f}", str(w.sent), f"{w.replies / args.window:.1f}",
-                      f"{percentile(w.latencies, 0.5) * 1000:.0f}", f"{percentile(w.latencies, 0.99) * 1000:.0f}",
+                      ms(w.latencies, 0.5), ms(w.latencies, 0.99),
+                      f"{ms(w.bot_latencies, 0.5)} / {ms(w.bot_latencies, 0.99)}",
+                      f"{ms(w.human_latencies, 0.5)} / {ms(w.human_latencies, 0.99)}",
                       f"{w.rss_mb[0]:.0f}", f"{w.rss_mb[1]:.0f}", str(len(w.errors)))
     console.print(table)
     errors = [e for w in windows for e in w.errors]
@@ -240,6 +278,8 @@ async def main() -> int:
     parser.add_argument("--agents", type=int, default=4)
     parser.add_argument("--pace", type=float, default=4.0, help="seconds between one visitor's messages")
     parser.add_argument("--window", type=float, default=30.0, help="seconds per row of the table")
+    parser.add_argument("--bot-turns", type=int, default=len(BOT_SCRIPT),
+                        help="messages each bot visitor sends before a new visitor takes their place (0: one visitor all along)")
     args = parser.parse_args()
 
     rasa_bin = Path(os.environ.get("SHOPCHAT_RASA_BIN", DEFAULT_RASA_BIN))
@@ -279,8 +319,12 @@ async def main() -> int:
         until = time.monotonic() + args.minutes * 60
         tasks = [agent(bases[1], f"soak{i}@shop.test", until, rec) for i in range(args.agents)]
         for i in range(args.visitors):
-            run = bot_visitor if i % 2 == 0 else human_visitor
-            tasks.append(run(bases[i % 2], args.pace, until, rec))
+            # Bot and human visitors each alternate between the nodes: half the human chats cross nodes to their agent.
+            base = bases[(i // 2) % 2]
+            if i % 2 == 0:
+                tasks.append(bot_visitor(base, args.pace, until, rec, args.bot_turns))
+            else:
+                tasks.append(human_visitor(base, args.pace, until, rec))
         tasks.append(sample_memory([n.pid for n in nodes], until, rec))
         with console.status(f"soaking for {args.minutes:g} minutes (logs in {workdir})..."):
             await asyncio.gather(*tasks)

@@ -36,7 +36,7 @@ from livechat.transaction import Tx
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
-SHARDS = 4
+SHARDS = 2
 BUSY_RETRY_AFTER_S = 1
 
 # Checks a locked conversation before the message is added; raises to refuse this one message.
@@ -66,6 +66,7 @@ class _Request:
     payload: dict[str, Any] | None
     check: Check
     after: After | None
+    origin_sid: str | None
     future: asyncio.Future[tuple[Message, bool]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -104,9 +105,11 @@ class MessageWriter:
 
     async def append(
         self, conversation_id: uuid.UUID, sender_kind: SenderKind, *, text: str, client_id: str, sender_id: str | None,
-        check: Check, payload: dict[str, Any] | None = None, after: After | None = None,
+        check: Check, payload: dict[str, Any] | None = None, after: After | None = None, origin_sid: str | None = None,
     ) -> tuple[Message, bool]:
         """Store a message once (a retried client_id returns the stored one); (message, created).
+
+        origin_sid: the sending socket, which learns of the message from its ack and is skipped when it is announced.
 
         Raises WriterBusy, at once, when the node already has its bound of messages waiting to be stored.
         """
@@ -122,7 +125,7 @@ class MessageWriter:
             raise WriterBusy(
                 f"Too many messages are waiting to be stored; try again in {BUSY_RETRY_AFTER_S} s.", retry_after_s=BUSY_RETRY_AFTER_S,
             )
-        request = _Request(conversation_id, sender_kind, sender_id, client_id, text, payload, check, after)
+        request = _Request(conversation_id, sender_kind, sender_id, client_id, text, payload, check, after, origin_sid)
         self._waiting.add(request)
         self._by_client_id.setdefault(key, request)
         request.future.add_done_callback(lambda _future: self._answered(key, request))
@@ -186,7 +189,7 @@ class MessageWriter:
                     continue
                 message = await append_message(
                     tx, conv, request.sender_kind, text=request.text, payload=request.payload,
-                    sender_id=request.sender_id, client_id=request.client_id, flush=False,
+                    sender_id=request.sender_id, client_id=request.client_id, flush=False, origin_sid=request.origin_sid,
                 )
                 if request.after is not None:
                     request.after(tx, conv, message)

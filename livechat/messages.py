@@ -43,10 +43,12 @@ async def append_message(
     sender_id: str | None = None,
     client_id: str | None = None,
     flush: bool = True,
+    origin_sid: str | None = None,
 ) -> Message:
     """Append a message to a conversation locked by this transaction; announced after commit.
 
     flush=False leaves the INSERT to the transaction's next flush (the message writer batches them).
+    origin_sid is the socket that sent it: it has the message in its ack, so the announcement skips it.
     """
     conv.last_seq += 1
     conv.updated_at = utcnow()
@@ -69,7 +71,7 @@ async def append_message(
         conversation_id=conv.id,
         data={"seq": message.seq, "sender": sender_kind.value, "chars": len(text or "")},
     )
-    tx.emit("message.created", conversation=conv, message=message)
+    tx.emit("message.created", conversation=conv, message=message, origin_sid=origin_sid)
     return message
 
 

@@ -126,9 +126,12 @@ class AgentNamespace(AckingNamespace):
         principal = await self._principal(sid)
         async with self._services.sessions() as session:
             conv = await actions.viewable(session, principal, request.conversation_id)
+        # In the room before the history is read: a message committed in between comes both ways (the
+        # console keeps one per seq) rather than neither.
+        await self.enter_room(sid, conversation_room(conv.id))
+        async with self._services.sessions() as session:
             messages = await messages_after(session, conv.id, 0, limit=HISTORY_LIMIT)
             wire = await one_summary(session, conv)
-        await self.enter_room(sid, conversation_room(conv.id))
         return {"conversation": wire, "messages": [message_to_wire(m) for m in messages]}
 
     @acked
@@ -162,6 +165,7 @@ class AgentNamespace(AckingNamespace):
             message, _created = await self._writer.append(
                 request.conversation_id, SenderKind.AGENT, text=text, client_id=request.client_id,
                 sender_id=str(principal.agent_id), check=actions.agent_may_write(principal), after=actions.after_agent_message,
+                origin_sid=sid,
             )
         except NotOnFastPath:
             raise Forbidden("That conversation is handled by someone else.") from None

@@ -85,7 +85,7 @@ class VisitorNamespace(AckingNamespace):
             try:
                 message, _created = await self._writer.append(
                     known, SenderKind.VISITOR, text=text, client_id=request.client_id, sender_id=str(visitor_id),
-                    check=visitor_may_write(visitor_id), after=language_follower(guess),
+                    check=visitor_may_write(visitor_id), after=language_follower(guess), origin_sid=sid,
                 )
             except NotOnFastPath:
                 message = None

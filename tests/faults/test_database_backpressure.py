@@ -114,7 +114,7 @@ async def test_a_stalled_database_refuses_past_the_bound_and_loses_nothing(pg_ba
                 client_id = f"{prefix}-{conv_id[:8]}-{n}"
                 message = await send_until_acked(watched(call, prefix), None,
                                                  {"client_id": client_id, "text": f"{prefix} {n}", "conversation_id": conv_id})
-                side.acked[client_id] = message["seq"]
+                side.ack(client_id, message)
                 await asyncio.sleep(PACE_S)
 
         process = psutil.Process(node.process.pid)

@@ -55,13 +55,13 @@ async def test_a_30_second_network_stall_loses_and_duplicates_nothing(pg_backend
             for n in range(6):
                 message = await send_until_acked(visitor_call, reconnect_visitor,
                     {"client_id": f"v-{n}", "text": f"visitor {n}", "conversation_id": conv})
-                mine.acked[f"v-{n}"] = message["seq"]
+                mine.ack(f"v-{n}", message)
                 await asyncio.sleep(2)
 
         async def agent_writes() -> None:
             for n in range(6):
                 message = (await ann.ok("message", {"conversation_id": conv, "client_id": f"a-{n}", "text": f"agent {n}"}))["message"]
-                theirs.acked[f"a-{n}"] = message["seq"]
+                theirs.ack(f"a-{n}", message)
                 await asyncio.sleep(3)
 
         async def stall() -> None:

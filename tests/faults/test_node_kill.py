@@ -113,7 +113,7 @@ async def test_sigkill_of_a_node_loses_and_duplicates_nothing(two_nodes):
             message = await send_until_acked(
                 lambda e, d, timeout: visitor.client.call(e, d, namespace="/visitor", timeout=timeout),
                 lambda: reconnect_visitor(visitor), {"client_id": client_id, "text": f"visitor {n}", "conversation_id": conv_id})
-            side.acked[client_id] = message["seq"]
+            side.ack(client_id, message)
             await asyncio.sleep(0.05)
 
     async def agent_chats(conv_id: str, agent: AgentClient) -> None:
@@ -123,7 +123,7 @@ async def test_sigkill_of_a_node_loses_and_duplicates_nothing(two_nodes):
             message = await send_until_acked(
                 lambda e, d, timeout: agent.client.call(e, d, namespace="/agent", timeout=timeout),
                 lambda: reconnect_agent(agent), {"client_id": client_id, "text": f"agent {n}", "conversation_id": conv_id})
-            side.acked[client_id] = message["seq"]
+            side.ack(client_id, message)
             await asyncio.sleep(0.05)
 
     async def kill_midway() -> None:

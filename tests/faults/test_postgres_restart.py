@@ -79,7 +79,7 @@ async def test_a_postgres_restart_loses_and_duplicates_nothing(private_pg, tmp_p
             for n in range(12):
                 message = await send_until_acked(counting(call), None, {"client_id": f"{prefix}-{n}", "text": f"{prefix} {n}",
                                                                                  "conversation_id": conv})
-                side.acked[f"{prefix}-{n}"] = message["seq"]
+                side.ack(f"{prefix}-{n}", message)
                 await asyncio.sleep(0.3)
 
         down: list[int] = []

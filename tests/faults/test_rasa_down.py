@@ -170,7 +170,7 @@ async def test_rasa_stopped_and_started_mid_chat_loses_nothing_and_leaves_people
         while not finished.is_set():
             client_id = f"{prefix}-{conv[:8]}-{n}"
             message = await send_until_acked(counted, None, {"client_id": client_id, "text": lines[n % len(lines)], "conversation_id": conv})
-            side.acked[client_id] = message["seq"]
+            side.ack(client_id, message)
             acked_in[side.name, phase["now"]] += 1
             n += 1
             await asyncio.sleep(SEND_INTERVAL_S)

@@ -59,7 +59,7 @@ async def test_a_redis_restart_loses_and_duplicates_nothing(pg_url, tmp_path, re
             for n in range(10):
                 message = await send_until_acked(call, None, {"client_id": f"{prefix}-{conv[:8]}-{n}", "text": f"{prefix} {n}",
                                                                        "conversation_id": conv})
-                side.acked[f"{prefix}-{conv[:8]}-{n}"] = message["seq"]
+                side.ack(f"{prefix}-{conv[:8]}-{n}", message)
                 await asyncio.sleep(0.4)
 
         async def heartbeats() -> None:

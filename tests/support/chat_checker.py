@@ -27,6 +27,12 @@ class Side:
     seen: dict[int, str] = field(default_factory=dict)  # seq -> text
     duplicates: list[int] = field(default_factory=list)  # seqs delivered again with other content
 
+    def ack(self, client_id: str, message: dict) -> None:
+        """Our own message, acknowledged: like the widget and the console, the participant shows it from the
+        ack (the server does not send a message back to the socket it came from)."""
+        self.acked[client_id] = message["seq"]
+        self.saw(message)
+
     def saw(self, message: dict) -> None:
         seq, text = message["seq"], message["text"]
         if seq in self.seen and self.seen[seq] != text:
