@@ -128,7 +128,6 @@ def create_app(settings: Settings) -> web.Application:
         await dispatcher.close()
         await ingestor.close()
         await writer.close()
-        await broadcaster.close()
 
     async def retention(app: web.Application) -> AsyncIterator[None]:
         tasks = [

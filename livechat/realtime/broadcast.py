@@ -1,15 +1,10 @@
 """Listeners that push committed changes to the sockets that should see them, visitors and agents.
 
-A new message goes at once to the conversation's sockets, except the one that sent it (it has the
-message in its ack). The agents' lists learn of it through a conversation summary sent at most every
-SUMMARY_EVERY_S per conversation: a busy chat updates a list a few times a second, not at every
-message, and a state change sends what is pending first, so lists never go back in time.
+A new message goes to the conversation's sockets except the one that sent it: that one has it in its ack.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from typing import Any
 
@@ -33,20 +28,12 @@ from livechat.summaries import reduced, summary
 from livechat.transaction import DomainEvent
 from livechat.visitors import conversation_to_wire
 
-log = logging.getLogger(__name__)
-
-SUMMARY_EVERY_S = 0.25
-
 
 class Broadcaster:
-    def __init__(self, sio: socketio.AsyncServer, services: Services | None = None, *, summary_every_s: float = SUMMARY_EVERY_S) -> None:
+    def __init__(self, sio: socketio.AsyncServer, services: Services | None = None) -> None:
         self._sio = sio
         self._services = services
         self._names: dict[uuid.UUID, str] = {}
-        self._summary_every_s = summary_every_s
-        # The latest message of each conversation whose list summary is still to be sent, oldest first.
-        self._pending: dict[uuid.UUID, tuple[Conversation, Message]] = {}
-        self._flusher: asyncio.Task[None] | None = None
 
     async def _name(self, agent_id: uuid.UUID | None) -> str | None:
         if agent_id is None or self._services is None:
@@ -82,34 +69,6 @@ class Broadcaster:
             await self._to_agents("conversation", reduced(conv, name), [ALL_AGENTS])
         await self._to_agents("conversation", summary(conv, last_message=last_message, assignee_name=name), self._list_rooms(conv))
 
-    # -- list summaries of new messages, at most one per conversation and interval ---------------------
-
-    def _summary_soon(self, conv: Conversation, message: Message) -> None:
-        self._pending.pop(conv.id, None)  # re-inserted last: the dict stays in the order of the latest messages
-        self._pending[conv.id] = (conv, message)
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_later(), name="summary-flusher")
-
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self._summary_every_s)
-        # What is pending now; a message arriving meanwhile starts the next interval.
-        for conversation_id in list(self._pending):
-            try:
-                await self._flush_summary(conversation_id)
-            except Exception:  # noqa: BLE001 - one failed emit must not hold back the other lists
-                log.exception("sending the summary of conversation %s failed", conversation_id)
-
-    async def _flush_summary(self, conversation_id: uuid.UUID) -> None:
-        pending = self._pending.pop(conversation_id, None)
-        if pending is not None:
-            conv, message = pending
-            await self._publish_summary(conv, message, state_changed=False)
-
-    async def close(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
-
     # -- listeners ---------------------------------------------------------------------------------
 
     async def on_message_created(self, event: DomainEvent) -> None:
@@ -119,12 +78,11 @@ class Broadcaster:
         wire = message_to_wire(message)
         await self._to_visitor("message", wire, conv, skip_sid=origin if message.sender_kind is SenderKind.VISITOR else None)
         await self._to_agents("message", wire, [conversation_room(conv.id)], skip_sid=origin if message.sender_kind is SenderKind.AGENT else None)
-        self._summary_soon(conv, message)
+        await self._publish_summary(conv, message, state_changed=False)
 
     async def on_state_changed(self, event: DomainEvent) -> None:
         conv: Conversation = event.data["conversation"]
         transition = event.data["transition"]
-        await self._flush_summary(conv.id)  # the last message's summary before the new state's, never after
         name = await self._name(conv.assignee_id)
         await self._to_visitor("conversation", conversation_to_wire(conv, agent_name=name), conv)
         await self._publish_summary(conv, None, state_changed=True)
@@ -137,7 +95,6 @@ class Broadcaster:
 
     async def on_offline_message(self, event: DomainEvent) -> None:
         conv: Conversation = event.data["conversation"]
-        await self._flush_summary(conv.id)
         await self._to_visitor("conversation", conversation_to_wire(conv, agent_name=None), conv)
         await self._publish_summary(conv, None, state_changed=False)
         rooms = [SUPERVISORS, team_room(conv.team) if conv.team else ALL_AGENTS]
