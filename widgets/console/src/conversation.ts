@@ -198,7 +198,10 @@ export class ConversationController {
     if (!summary) return;
     const change = this.deps.store.upsert(summary);
     this.deps.changed();
-    this.onSummary(change?.summary ?? summary);
+    // An answer asked for before a newer change (the detail requested on open, landing after a
+    // claim's ack) is older than what the store holds: show the store's, never roll back.
+    const current = change?.summary ?? this.deps.store.get(summary.id);
+    if (current) this.onSummary(current);
   }
 
   private async watch(id: string): Promise<void> {
