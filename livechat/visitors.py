@@ -92,10 +92,12 @@ async def start_session(tx: Tx, request: SessionIn, settings: Settings) -> Visit
 
 async def post_visitor_message(
     tx: Tx, visitor_id: uuid.UUID, request: MessageIn, settings: Settings, *, guess: Guess | None = None,
+    origin_sid: str | None = None,
 ) -> tuple[Message, bool]:
     """Store a visitor's message exactly once; (message, created). A retried client_id returns the stored one.
 
     `guess` is the language detected in the text: the conversation follows it when it is clear enough.
+    origin_sid is the sending socket: it has the message in its ack, so the announcement skips it.
     """
     text = clean_text(request.text, max_chars=settings.max_message_chars)
     # Lock the visitor first: two first messages at once (two tabs, a retry) must find one conversation, not start two.
@@ -114,7 +116,8 @@ async def post_visitor_message(
         payload = {"type": "quick_reply", "payload": request.quick_reply}
     visitor.last_seen_at = utcnow()
     message = await append_message(
-        tx, conv, SenderKind.VISITOR, text=text, payload=payload, sender_id=str(visitor_id), client_id=request.client_id
+        tx, conv, SenderKind.VISITOR, text=text, payload=payload, sender_id=str(visitor_id), client_id=request.client_id,
+        origin_sid=origin_sid,
     )
     follow_language(tx, conv, guess)
     return message, True

@@ -91,7 +91,9 @@ class VisitorNamespace(AckingNamespace):
                 message = None
         if message is None:
             async with self._services.transaction() as tx:
-                message, _created = await post_visitor_message(tx, visitor_id, request, self._services.settings, guess=guess)
+                message, _created = await post_visitor_message(
+                    tx, visitor_id, request, self._services.settings, guess=guess, origin_sid=sid,
+                )
         if session.get("conversation_id") != str(message.conversation_id):
             await self.save_session(sid, {**session, "conversation_id": str(message.conversation_id)})
         return {"message": message_to_wire(message)}

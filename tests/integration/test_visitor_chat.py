@@ -172,3 +172,26 @@ async def test_two_nodes_over_redis_deliver_to_every_tab(pg_url, make_node, rasa
     assert "1001" in answer["text"] and "deliver" in answer["text"].lower()
     await tab1.disconnect()
     await tab2.disconnect()
+
+
+async def test_each_message_reaches_the_visitors_other_tabs_but_not_the_tab_that_sent_it(node):
+    tab1 = await Visitor.start(node.base_url)
+    tab2 = await Visitor.start(node.base_url, token=tab1.token)
+    first = await tab1.say("hi")  # starts the conversation
+    second = await tab1.say("what payment methods do you accept?")  # in the conversation this tab knows
+    from_tab2 = await tab2.say("and do you ship abroad?")  # tab 2's first message, in the same conversation
+    assert first["conversation_id"] == second["conversation_id"] == from_tab2["conversation_id"]
+
+    def visitor_events(tab: Visitor) -> list[str]:
+        return [m["text"] for m in tab.events if m["sender"] == "visitor"]
+
+    await tab2.wait_for(lambda: len(visitor_events(tab2)) == 2, what="tab 1's two messages on tab 2")
+    await tab1.wait_for(lambda: len(visitor_events(tab1)) == 1, what="tab 2's message on tab 1")
+    await asyncio.sleep(0.5)  # an echo to the sender would have arrived by now
+    assert visitor_events(tab1) == ["and do you ship abroad?"]
+    assert visitor_events(tab2) == ["hi", "what payment methods do you accept?"]
+    # Each tab shows all three, its own from the acks.
+    for tab in (tab1, tab2):
+        assert sorted(m["seq"] for m in tab.received if m["sender"] == "visitor") == [first["seq"], second["seq"], from_tab2["seq"]]
+    await tab1.disconnect()
+    await tab2.disconnect()

@@ -18,7 +18,10 @@ class Visitor:
         self.base_url = base_url
         self.token = token
         self.visitor_id = visitor_id
-        self.received: list[dict[str, Any]] = []  # server `message` events, in arrival order
+        # The messages as the widget shows them: `message` events in arrival order, and this client's own
+        # messages from their acks (the server does not send a message back to the socket that sent it).
+        self.received: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []  # only the `message` events the server sent this socket
         self.states: list[dict[str, Any]] = []
         self.typing: list[dict[str, Any]] = []
         self.queue: list[dict[str, Any]] = []  # `queue` events: place in line while waiting
@@ -40,12 +43,16 @@ class Visitor:
 
     def _new_client(self) -> socketio.AsyncClient:
         client = socketio.AsyncClient(reconnection=False)
-        client.on("message", self.received.append, namespace="/visitor")
+        client.on("message", self._on_message, namespace="/visitor")
         client.on("conversation", self.states.append, namespace="/visitor")
         client.on("typing", self.typing.append, namespace="/visitor")
         client.on("queue", self.queue.append, namespace="/visitor")
         client.on("read", self.reads.append, namespace="/visitor")
         return client
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        self.events.append(message)
+        self.received.append(message)
 
     async def connect(self, base_url: str | None = None) -> None:
         if self.client.connected:
@@ -67,7 +74,10 @@ class Visitor:
             body["quick_reply"] = quick_reply
         ack = await self.call("message", body)
         assert ack["ok"], ack
-        return ack["message"]
+        mine = ack["message"]
+        if all(m["seq"] != mine["seq"] or m["conversation_id"] != mine["conversation_id"] for m in self.received):
+            self.received.append(mine)
+        return mine
 
     def bot_messages(self) -> list[dict[str, Any]]:
         return [m for m in self.received if m["sender"] == "bot"]
