@@ -492,7 +492,8 @@ def print_results(args: argparse.Namespace, rows: list[tuple[int, dict, dict]], 
                 console.print(f"livechat with {r['connected']} idle visitors: RSS {r['rss_after'] / 2**20:.0f} MB "
                               f"(target < {RSS_TARGET_BYTES // 2**20} MB with {r['count']})  {'OK' if ok else 'MISSED'}")
     console.print("Clients and servers share this machine's cores: the load generator is this process, each server its own; "
-                  "livechat also sends each message back to the visitor's own sockets and a conversation summary to the agent.")
+                  "livechat also commits each message (and its profile update) before the ack, detects its language, and sends the agent "
+                  "a list summary beside the message.")
 
 
 async def main() -> None:
