@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import statistics
 import sys
@@ -29,7 +28,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from livechat import stack  # noqa: E402
-from tests.fixtures import DEFAULT_RASA_BIN, free_port  # noqa: E402
+from tests.fixtures import free_port, installed_rasa  # noqa: E402
 
 SCRIPT = ["hi", "where is my order 1002?", "what payment methods do you accept?", "how long does shipping take?",
           "is the wool scarf in stock?", "thanks"]
@@ -66,10 +65,10 @@ async def main() -> None:
     parser.add_argument("--conversations", type=int, default=2, help="conversations, one after the other")
     args = parser.parse_args()
 
-    rasa_bin = Path(os.environ.get("SHOPCHAT_RASA_BIN", DEFAULT_RASA_BIN))
-    model = Path(os.environ["SHOPCHAT_RASA_MODEL"]) if os.environ.get("SHOPCHAT_RASA_MODEL") else stack.latest_model()
-    if model is None or not rasa_bin.exists():
+    installed = installed_rasa()
+    if installed is None:
         sys.exit("Rasa is not set up: run ./scripts/test (or ./scripts/up) once first.")
+    rasa_bin, model = installed
     workdir = Path(tempfile.mkdtemp(prefix="bench-bot-length-"))
     token = secrets.token_urlsafe(16)
     config = stack.RasaStack(rasa_bin=rasa_bin, model=model, api_url=f"http://127.0.0.1:{free_port()}", bot_api_token=token,

@@ -30,7 +30,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from livechat import stack  # noqa: E402
-from tests.fixtures import DEFAULT_RASA_BIN, free_port  # noqa: E402
+from tests.fixtures import free_port, installed_rasa  # noqa: E402
 from tests.support.backends import create_pg_database, drop_pg_database, migrate  # noqa: E402
 
 SCRIPT = [
@@ -106,10 +106,10 @@ async def main() -> None:
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     args = parser.parse_args()
 
-    rasa_bin = Path(os.environ.get("SHOPCHAT_RASA_BIN", DEFAULT_RASA_BIN))
-    model = Path(os.environ["SHOPCHAT_RASA_MODEL"]) if os.environ.get("SHOPCHAT_RASA_MODEL") else stack.latest_model()
-    if model is None or not rasa_bin.exists():
+    installed = installed_rasa()
+    if installed is None:
         sys.exit("Rasa is not set up: run ./scripts/test (or ./scripts/up) once first.")
+    rasa_bin, model = installed
     workdir = Path(tempfile.mkdtemp(prefix="bench-bot-turns-"))
     api_port, token = free_port(), secrets.token_urlsafe(16)
     config = stack.RasaStack(rasa_bin=rasa_bin, model=model, api_url=f"http://127.0.0.1:{api_port}", bot_api_token=token,

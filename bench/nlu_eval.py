@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.nlu_data import LANGUAGES, SPLITS, Example, all_synonyms, held_out_file, load_examples, training_file  # noqa: E402
 from livechat import stack  # noqa: E402
 from livechat.language_detection import MIN_WORDS, LanguageDetector, _WORD  # noqa: E402
-from tests.fixtures import DEFAULT_RASA_BIN, free_port  # noqa: E402
+from tests.fixtures import free_port, rasa_bin  # noqa: E402
 
 CATALOG = {"Merino wool sweater", "Leather backpack", "Ceramic coffee mug", "Trail running shoes", "Wool scarf",
            "Organic cotton t-shirt"}
@@ -79,10 +79,9 @@ async def parse_all(rasa_url: str, examples: list[Example], *, in_flight: int = 
 
 
 def train_nlu(config: Path, out_dir: Path, nlu: str = "data", name: str = "eval") -> tuple[Path, float]:
-    rasa_bin = Path(os.environ.get("SHOPCHAT_RASA_BIN", DEFAULT_RASA_BIN))
     started = time.perf_counter()
     subprocess.run(
-        [str(rasa_bin), "train", "nlu", "--config", str(config.resolve()), "--nlu", nlu, "--out", str(out_dir),
+        [str(rasa_bin()), "train", "nlu", "--config", str(config.resolve()), "--nlu", nlu, "--out", str(out_dir),
          "--fixed-model-name", name],
         cwd=stack.BOT_DIR, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -91,8 +90,7 @@ def train_nlu(config: Path, out_dir: Path, nlu: str = "data", name: str = "eval"
 
 
 async def understand(model: Path, examples: dict[str, list[Example]]) -> dict[str, list[dict]]:
-    rasa_bin = Path(os.environ.get("SHOPCHAT_RASA_BIN", DEFAULT_RASA_BIN))
-    config = stack.RasaStack(rasa_bin=rasa_bin, model=model, api_url="http://127.0.0.1:9", bot_api_token="-",
+    config = stack.RasaStack(rasa_bin=rasa_bin(), model=model, api_url="http://127.0.0.1:9", bot_api_token="-",
                              rasa_port=free_port(), actions_port=free_port())
     server = stack.start_rasa_server(config)
     try:

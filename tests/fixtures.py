@@ -24,6 +24,19 @@ from livechat.settings import Settings
 from tests.support.backends import REDIS_TEST_URL, create_pg_database, drop_pg_database, migrate, truncate_all
 
 DEFAULT_RASA_BIN = Path.home() / ".cache/shopchat/rasa-3.6.21/bin/rasa"
+
+
+def rasa_bin() -> Path:
+    """The Rasa executable ./scripts/test installs (SHOPCHAT_RASA_BIN overrides)."""
+    return Path(os.environ.get("SHOPCHAT_RASA_BIN", DEFAULT_RASA_BIN))
+
+
+def installed_rasa() -> tuple[Path, Path] | None:
+    """(rasa executable, trained model), or None when either is missing (SHOPCHAT_RASA_MODEL overrides the model)."""
+    model = Path(os.environ["SHOPCHAT_RASA_MODEL"]) if os.environ.get("SHOPCHAT_RASA_MODEL") else stack.latest_model()
+    if not rasa_bin().exists() or model is None or not model.exists():
+        return None
+    return rasa_bin(), model
 UNREACHABLE_RASA = "http://127.0.0.1:9"
 
 
@@ -46,14 +59,14 @@ def bot_api_token() -> str:
 
 @pytest.fixture(scope="session")
 def rasa_stack_config(api_port: int, bot_api_token: str, tmp_path_factory: pytest.TempPathFactory) -> stack.RasaStack:
-    rasa_bin = Path(os.environ.get("SHOPCHAT_RASA_BIN", DEFAULT_RASA_BIN))
-    model = Path(os.environ["SHOPCHAT_RASA_MODEL"]) if os.environ.get("SHOPCHAT_RASA_MODEL") else stack.latest_model()
-    if not rasa_bin.exists() or model is None or not model.exists():
-        pytest.fail(f"Rasa is not set up (rasa at {rasa_bin}, model {model}); run ./scripts/test, which installs and trains it.")
+    installed = installed_rasa()
+    if installed is None:
+        pytest.fail(f"Rasa is not set up (rasa at {rasa_bin()}, or no trained model); run ./scripts/test, which installs and trains it.")
+    rasa, model = installed
     log_dir = Path(os.environ.get("SHOPCHAT_TEST_LOGS", tmp_path_factory.mktemp("rasa-logs")))
     log_dir.mkdir(parents=True, exist_ok=True)
     return stack.RasaStack(
-        rasa_bin=rasa_bin, model=model, api_url=f"http://127.0.0.1:{api_port}", bot_api_token=bot_api_token,
+        rasa_bin=rasa, model=model, api_url=f"http://127.0.0.1:{api_port}", bot_api_token=bot_api_token,
         rasa_port=free_port(), actions_port=free_port(), log_dir=log_dir,
     )
 
