@@ -128,6 +128,8 @@ def create_app(settings: Settings) -> web.Application:
         await dispatcher.close()
         await ingestor.close()
         await writer.close()
+        if languages is not None:
+            await languages.close()
 
     async def retention(app: web.Application) -> AsyncIterator[None]:
         tasks = [

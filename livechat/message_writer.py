@@ -29,7 +29,7 @@ from sqlalchemy import select, tuple_
 
 from livechat.db.models import Conversation, Message, SenderKind
 from livechat.errors import Forbidden, LivechatError
-from livechat.messages import append_message
+from livechat.messages import stage_message, store_messages
 from livechat.services import Services
 from livechat.transaction import Tx
 
@@ -162,6 +162,7 @@ class MessageWriter:
 
     async def _write(self, batch: list[_Request]) -> None:
         outcomes: dict[int, tuple[Message, bool] | BaseException] = {}
+        staged: list[Message] = []
         async with self._services.transaction() as tx:
             ids = sorted({r.conversation_id for r in batch})
             # Locked in id order, so two nodes' batches cannot deadlock each other.
@@ -187,14 +188,17 @@ class MessageWriter:
                 except Exception as exc:  # noqa: BLE001 - refuses this message only, not the batch
                     outcomes[i] = exc
                     continue
-                message = await append_message(
+                message = stage_message(
                     tx, conv, request.sender_kind, text=request.text, payload=request.payload,
-                    sender_id=request.sender_id, client_id=request.client_id, flush=False, origin_sid=request.origin_sid,
+                    sender_id=request.sender_id, client_id=request.client_id, origin_sid=request.origin_sid,
                 )
                 if request.after is not None:
                     request.after(tx, conv, message)
                 stored[key] = message
                 outcomes[i] = (message, True)
+                staged.append(message)
+            touched = {m.conversation_id for m in staged}
+            await store_messages(tx, [convs[c] for c in ids if c in touched], staged)
             await tx.session.flush()
         for i, request in enumerate(batch):
             outcome = outcomes[i]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db.models import Conversation, Message, SenderKind
@@ -42,16 +44,36 @@ async def append_message(
     payload: dict[str, Any] | None = None,
     sender_id: str | None = None,
     client_id: str | None = None,
-    flush: bool = True,
     origin_sid: str | None = None,
 ) -> Message:
     """Append a message to a conversation locked by this transaction; announced after commit.
 
-    flush=False leaves the INSERT to the transaction's next flush (the message writer batches them).
     origin_sid is the socket that sent it: it has the message in its ack, so the announcement skips it.
     """
+    message = stage_message(tx, conv, sender_kind, text=text, payload=payload, sender_id=sender_id,
+                            client_id=client_id, origin_sid=origin_sid)
+    tx.session.add(message)
+    await tx.session.flush()
+    return message
+
+
+def stage_message(
+    tx: Tx,
+    conv: Conversation,
+    sender_kind: SenderKind,
+    *,
+    text: str | None,
+    payload: dict[str, Any] | None,
+    sender_id: str | None,
+    client_id: str | None,
+    origin_sid: str | None,
+) -> Message:
+    """Number a message in a conversation locked by this transaction, record it and announce it after
+    commit, without storing it: append_message adds it to the session, the message writer stores a
+    whole batch with store_messages."""
+    now = utcnow()
     conv.last_seq += 1
-    conv.updated_at = utcnow()
+    conv.updated_at = now
     message = Message(
         conversation_id=conv.id,
         seq=conv.last_seq,
@@ -60,10 +82,8 @@ async def append_message(
         client_id=client_id,
         text=text,
         payload=payload,
+        created_at=now,
     )
-    tx.session.add(message)
-    if flush:
-        await tx.session.flush()
     record(
         tx,
         "message.created",
@@ -71,8 +91,60 @@ async def append_message(
         conversation_id=conv.id,
         data={"seq": message.seq, "sender": sender_kind.value, "chars": len(text or "")},
     )
-    tx.emit("message.created", conversation=conv, message=message, origin_sid=origin_sid)
+    # The conversation's language as it was: listeners tell from it whether more than the message changed.
+    tx.emit("message.created", conversation=conv, message=message, origin_sid=origin_sid, language=conv.language)
     return message
+
+
+# A batch in two statements whatever its size (array parameters: one prepared statement, none of the
+# ORM's per-row bookkeeping, which under load cost more than the database's own work).
+_INSERT_MESSAGES_PG = text("""
+    INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, client_id, text, payload, created_at)
+    SELECT m.conversation, m.seq, m.sender, m.sender_id, m.client_id, m.text, CAST(m.payload AS jsonb), m.at
+    FROM unnest(CAST(:conversations AS uuid[]), CAST(:seqs AS integer[]), CAST(:senders AS varchar[]),
+                CAST(:sender_ids AS varchar[]), CAST(:client_ids AS varchar[]), CAST(:texts AS text[]),
+                CAST(:payloads AS text[]), CAST(:ats AS timestamptz[]))
+         AS m(conversation, seq, sender, sender_id, client_id, text, payload, at)
+    RETURNING id, conversation_id, seq
+""")
+_ADVANCE_CONVERSATIONS_PG = text("""
+    UPDATE conversations SET last_seq = u.last_seq, updated_at = u.at
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:seqs AS integer[]), CAST(:ats AS timestamptz[])) AS u(id, last_seq, at)
+    WHERE conversations.id = u.id
+""")
+
+
+async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Message]) -> None:
+    """Insert staged messages and their conversations' new last_seq, giving each message its id."""
+    if not messages:
+        return
+    session = tx.session
+    if session.bind.dialect.name != "postgresql":
+        session.add_all(messages)
+        await session.flush()
+        return
+    with session.no_autoflush:  # the conversations' new last_seq go with the statement below, not the ORM's updates
+        await _store_pg(session, convs, messages)
+    # Stored: the session's flush must not write them again (other changes, e.g. a language, still go).
+    for conv in convs:
+        set_committed_value(conv, "last_seq", conv.last_seq)
+        set_committed_value(conv, "updated_at", conv.updated_at)
+
+
+async def _store_pg(session: AsyncSession, convs: list[Conversation], messages: list[Message]) -> None:
+    rows = await session.execute(_INSERT_MESSAGES_PG, {
+        "conversations": [m.conversation_id for m in messages], "seqs": [m.seq for m in messages],
+        "senders": [m.sender_kind.value for m in messages], "sender_ids": [m.sender_id for m in messages],
+        "client_ids": [m.client_id for m in messages], "texts": [m.text for m in messages],
+        "payloads": [json.dumps(m.payload) if m.payload is not None else None for m in messages],
+        "ats": [m.created_at for m in messages],
+    })
+    ids = {(conversation_id, seq): message_id for message_id, conversation_id, seq in rows}
+    for message in messages:
+        message.id = ids[(message.conversation_id, message.seq)]
+    await session.execute(_ADVANCE_CONVERSATIONS_PG, {
+        "ids": [c.id for c in convs], "seqs": [c.last_seq for c in convs], "ats": [c.updated_at for c in convs],
+    })
 
 
 async def messages_after(session: AsyncSession, conversation_id: uuid.UUID, after_seq: int, limit: int = MAX_REPLAY) -> list[Message]:

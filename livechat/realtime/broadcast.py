@@ -62,12 +62,15 @@ class Broadcaster:
             rooms.append(agent_room(conv.assignee_id))
         return rooms
 
-    async def _publish_summary(self, conv: Conversation, last_message: Message | None, *, state_changed: bool) -> None:
+    async def _publish_summary(
+        self, conv: Conversation, last_message: Message | None, *, state_changed: bool, skip_sids: list[str] | None = None,
+    ) -> None:
         name = await self._name(conv.assignee_id)
         if state_changed:
             # Everyone drops it from lists they may no longer see; then those who may see it get it whole.
             await self._to_agents("conversation", reduced(conv, name), [ALL_AGENTS])
-        await self._to_agents("conversation", summary(conv, last_message=last_message, assignee_name=name), self._list_rooms(conv))
+        await self._to_agents("conversation", summary(conv, last_message=last_message, assignee_name=name), self._list_rooms(conv),
+                              skip_sid=skip_sids)
 
     # -- listeners ---------------------------------------------------------------------------------
 
@@ -77,8 +80,15 @@ class Broadcaster:
         origin = event.data.get("origin_sid")
         wire = message_to_wire(message)
         await self._to_visitor("message", wire, conv, skip_sid=origin if message.sender_kind is SenderKind.VISITOR else None)
-        await self._to_agents("message", wire, [conversation_room(conv.id)], skip_sid=origin if message.sender_kind is SenderKind.AGENT else None)
-        await self._publish_summary(conv, message, state_changed=False)
+        room = conversation_room(conv.id)
+        await self._to_agents("message", wire, [room], skip_sid=origin if message.sender_kind is SenderKind.AGENT else None)
+        # A message changes a list entry by what it carries (last_seq, the preview, updated_at = created_at),
+        # so the agents watching the conversation (here, on this node) update theirs from it and get no
+        # summary, one packet fewer per message; unless the message also changed its language.
+        watchers = None
+        if event.data.get("language", conv.language) == conv.language:
+            watchers = [sid for sid, _eio_sid in self._sio.manager.get_participants(AGENT_NAMESPACE, room)]
+        await self._publish_summary(conv, message, state_changed=False, skip_sids=watchers)
 
     async def on_state_changed(self, event: DomainEvent) -> None:
         conv: Conversation = event.data["conversation"]

@@ -79,7 +79,7 @@ class VisitorNamespace(AckingNamespace):
         message = None
         text = clean_text(request.text, max_chars=self._services.settings.max_message_chars)
         # A quick reply is the bot's own button text: no evidence of the visitor's language.
-        guess = self._languages.guess(text) if self._languages and not request.quick_reply else None
+        guess = await self._languages.guess_soon(text) if self._languages and not request.quick_reply else None
         if known is not None and not request.quick_reply:
             # The common case, a message in the conversation this socket already knows: batched with others.
             try:

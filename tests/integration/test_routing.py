@@ -232,3 +232,26 @@ async def test_the_dashboard_reports_live_figures(pg_backend, make_node):
     assert figures["containment_rate"] == 0.5
     assert figures["closed_by_resolution"] == {"resolved": 1, "spam": 1}
     assert figures["first_response_s"]["p50"] > 0 and figures["agents"] == {"online": 1, "away": 0}
+
+
+async def test_a_message_reaches_watchers_as_itself_and_everyone_else_who_lists_it_as_a_summary(pg_backend, make_node):
+    node = await make_node(pg_backend)
+    await add_agent(pg_backend.database_url, "ann@shop.test", name="Ann")
+    await add_agent(pg_backend.database_url, "sue@shop.test", name="Sue", role="supervisor")
+    ann = await AgentClient.login(node.base_url, "ann@shop.test")
+    visitor, conv = await queued_visitor(node)
+    assert await ann.wait_for_assignment() == conv
+    await ann.ok("watch", {"conversation_id": conv})
+    sue = await AgentClient.login(node.base_url, "sue@shop.test", online=False)
+
+    sent = await visitor.say("the parcel says delivered but it is not here")
+    seq = sent["seq"]
+    # Sue lists every conversation and does not have this one open: its summary tells her what changed.
+    listed = await sue.wait_for(lambda: [c for c in sue.of("conversation") if c["id"] == conv and c["last_seq"] == seq],
+                                what="the summary with the new message")
+    assert listed[-1]["last_message"] == {"seq": seq, "sender": "visitor", "text": "the parcel says delivered but it is not here"}
+    assert listed[-1]["updated_at"] is not None
+    # Ann has it open: she gets the message itself, which is all her list needs, and no summary beside it.
+    await ann.wait_for(lambda: [m for m in ann.of("message") if m["conversation_id"] == conv and m["seq"] == seq], what="the message")
+    await ann.presence("online")  # one round trip more: anything sent before it has arrived
+    assert not [c for c in ann.of("conversation") if c["id"] == conv and c.get("last_seq") == seq]

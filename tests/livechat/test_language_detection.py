@@ -1,5 +1,9 @@
 """When a conversation follows the language its visitor writes in, and when it keeps its own."""
 
+import asyncio
+import os
+import signal
+
 import pytest
 
 from livechat.language_detection import Guess, LanguageDetector, decide
@@ -67,3 +71,37 @@ def test_without_a_current_language_any_guess_is_taken():
 
 def test_a_detector_not_loaded_yet_guesses_nothing():
     assert LanguageDetector("low").guess("where is my order please") is None
+
+
+@pytest.fixture
+async def worker():
+    languages = LanguageDetector("low")
+    await languages.load()
+    yield languages
+    await languages.close()
+
+
+async def test_messages_arriving_together_are_guessed_in_the_worker_process_each_on_its_own(worker):
+    texts = ["where is my order, I ordered last week", "здравствуйте, где мой заказ?", "1002",
+             "hola, donde esta mi pedido por favor", "gdzie jest moje zamowienie, zamawialam w poniedzialek"]
+    guesses = await asyncio.gather(*(worker.guess_soon(text) for text in texts))
+    assert [g.language if g else None for g in guesses] == ["en", "ru", None, "es", "pl"]
+    # The models live in the worker, not in the server's process.
+    assert worker.guess("where is my order please") is None
+    assert (await worker.guess_soon("سلام، سفارش من کجاست؟ یک هفته است منتظرم")).language == "fa"
+
+
+async def test_a_worker_that_dies_is_replaced_and_meanwhile_messages_are_no_evidence(worker):
+    pid = worker.worker_pid
+    os.kill(pid, signal.SIGKILL)
+    # The guesses the dead worker had (or that find it dead) are no evidence: the conversation keeps its language.
+    assert await worker.guess_soon("where is my order, I ordered last week") is None
+    async with asyncio.timeout(30):
+        while (guess := await worker.guess_soon("where is my order, I ordered last week")) is None:
+            await asyncio.sleep(0.1)
+    assert guess.language == "en"
+    assert worker.worker_pid not in (None, pid)
+
+
+async def test_a_detector_not_loaded_yet_guesses_nothing_on_the_chat_path_either():
+    assert await LanguageDetector("low").guess_soon("where is my order please") is None

@@ -268,7 +268,10 @@ export class ConversationController {
   private noteInLists(m: Message): void {
     const s = this.deps.store.get(m.conversation_id);
     if (!s || m.seq <= (s.last_seq ?? 0)) return;
-    this.deps.store.upsert({ ...s, last_seq: m.seq, last_message: { seq: m.seq, sender: m.sender, text: (m.text ?? "").slice(0, 140) } });
+    // All a message changes in a list entry; the server sends watchers of a conversation no summary for it.
+    this.deps.store.upsert({
+      ...s, last_seq: m.seq, updated_at: m.created_at, last_message: { seq: m.seq, sender: m.sender, text: (m.text ?? "").slice(0, 140) },
+    });
     this.deps.changed();
   }
 }

@@ -61,3 +61,43 @@ test("a detail answered after a claim does not show the conversation as waiting 
   assert.equal(store.get("c-1")?.state, "assigned");
   assert.equal(shown.at(-1)?.state, "assigned", "the pane went back to the stale 'queued' summary");
 });
+
+test("a message for a watched conversation moves it up its list and shows its preview, with no summary", () => {
+  const me = agent({ id: "a-1", name: "Ann", role: "agent", teams: [] });
+  const store = new ConversationStore(me);
+  const mine = { state: "assigned" as const, assignee: { id: "a-1", name: "Ann" }, state_version: 2 };
+  store.upsert(summary({ id: "c-old", ...mine, updated_at: "2026-11-24T10:00:00+00:00", last_seq: 3 }));
+  store.upsert(summary({ id: "c-new", ...mine, updated_at: "2026-11-24T10:05:00+00:00", last_seq: 1 }));
+  assert.deepEqual(store.list("mine").map((s) => s.id), ["c-new", "c-old"]);
+  let changes = 0;
+  const controller = new ConversationController({
+    me,
+    api: {} as Api,
+    link: { connected: true, request: async () => ({ ok: true }) as Ack<object>, notify: () => {} },
+    rpc: {} as Rpc,
+    renew: async () => "refreshed",
+    store,
+    pane: {} as ConversationPane,
+    customer: {} as CustomerPanel,
+    scheduler: new ManualClock(),
+    changed: () => changes++,
+    attentive: () => false,
+  });
+
+  controller.onMessage({
+    conversation_id: "c-old", seq: 4, sender: "visitor", text: "Still waiting for my parcel", payload: null, client_id: "m-4",
+    created_at: "2026-11-24T10:07:00+00:00",
+  });
+
+  assert.deepEqual(store.list("mine").map((s) => s.id), ["c-old", "c-new"]);
+  const entry = store.get("c-old");
+  assert.equal(entry?.last_seq, 4);
+  assert.deepEqual(entry?.last_message, { seq: 4, sender: "visitor", text: "Still waiting for my parcel" });
+  assert.equal(changes, 1);
+  // The same message again (a resync) changes nothing.
+  controller.onMessage({
+    conversation_id: "c-old", seq: 4, sender: "visitor", text: "Still waiting for my parcel", payload: null, client_id: "m-4",
+    created_at: "2026-11-24T10:07:00+00:00",
+  });
+  assert.equal(changes, 1);
+});
