@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import socketio
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from livechat.db.models import Agent, Conversation, ConversationState as S, Message, SenderKind
 from livechat.messages import message_to_wire
@@ -34,6 +35,14 @@ class Broadcaster:
         self._sio = sio
         self._services = services
         self._names: dict[uuid.UUID, str] = {}
+        # On one node its rooms are all there is; with Redis other nodes have sockets in them too.
+        self._single_node = not isinstance(sio.manager, AsyncPubSubManager)
+
+    def _nobody_else(self, namespace: str, rooms: str | list[str], skip_sids: list[str]) -> bool:
+        """Whether an emit to these rooms skipping these sockets would reach nobody: then it is not built."""
+        if not self._single_node:
+            return False
+        return all(sid in skip_sids for sid, _eio_sid in self._sio.manager.get_participants(namespace, rooms))
 
     async def _name(self, agent_id: uuid.UUID | None) -> str | None:
         if agent_id is None or self._services is None:
@@ -69,8 +78,10 @@ class Broadcaster:
         if state_changed:
             # Everyone drops it from lists they may no longer see; then those who may see it get it whole.
             await self._to_agents("conversation", reduced(conv, name), [ALL_AGENTS])
-        await self._to_agents("conversation", summary(conv, last_message=last_message, assignee_name=name), self._list_rooms(conv),
-                              skip_sid=skip_sids)
+        rooms = self._list_rooms(conv)
+        if skip_sids and self._nobody_else(AGENT_NAMESPACE, rooms, skip_sids):
+            return
+        await self._to_agents("conversation", summary(conv, last_message=last_message, assignee_name=name), rooms, skip_sid=skip_sids)
 
     # -- listeners ---------------------------------------------------------------------------------
 
@@ -79,7 +90,8 @@ class Broadcaster:
         message: Message = event.data["message"]
         origin = event.data.get("origin_sid")
         wire = message_to_wire(message)
-        await self._to_visitor("message", wire, conv, skip_sid=origin if message.sender_kind is SenderKind.VISITOR else None)
+        if message.sender_kind is not SenderKind.VISITOR or not self._nobody_else(VISITOR_NAMESPACE, visitor_room(conv.visitor_id), [origin]):
+            await self._to_visitor("message", wire, conv, skip_sid=origin if message.sender_kind is SenderKind.VISITOR else None)
         room = conversation_room(conv.id)
         await self._to_agents("message", wire, [room], skip_sid=origin if message.sender_kind is SenderKind.AGENT else None)
         # A message changes a list entry by what it carries (last_seq, the preview, updated_at = created_at),
