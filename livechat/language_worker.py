@@ -11,7 +11,15 @@ from __future__ import annotations
 import json
 import sys
 
-from livechat.language_detection import LanguageDetector
+from livechat.language_detection import Guess, LanguageDetector
+
+
+def _guess(detector: LanguageDetector, text: object) -> Guess | None:
+    # One text the detector cannot take is no evidence; it must not take the others' guesses with it.
+    try:
+        return detector.guess(text) if isinstance(text, str) else None
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def main() -> None:
@@ -21,7 +29,7 @@ def main() -> None:
     out.write("ready\n")
     out.flush()
     for line in sys.stdin:
-        guesses = [detector.guess(text) for text in json.loads(line)]
+        guesses = [_guess(detector, text) for text in json.loads(line)]
         out.write(json.dumps([[g.language, g.confidence, g.words] if g else None for g in guesses]) + "\n")
         out.flush()
 

@@ -91,6 +91,13 @@ async def test_messages_arriving_together_are_guessed_in_the_worker_process_each
     assert (await worker.guess_soon("سلام، سفارش من کجاست؟ یک هفته است منتظرم")).language == "fa"
 
 
+async def test_a_text_the_detector_cannot_take_is_no_evidence_and_costs_the_others_nothing(worker):
+    pid = worker.worker_pid
+    guesses = await asyncio.gather(worker.guess_soon("\ud800 where is my order please"), worker.guess_soon("where is my order, I ordered last week"))
+    assert guesses[0] is None and guesses[1].language == "en"
+    assert worker.worker_pid == pid
+
+
 async def test_a_worker_that_dies_is_replaced_and_meanwhile_messages_are_no_evidence(worker):
     pid = worker.worker_pid
     os.kill(pid, signal.SIGKILL)
