@@ -15,11 +15,11 @@ import logging
 import re
 import sys
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from livechat.db.models import Conversation
-from livechat.interaction_log import record
-from livechat.transaction import Tx
+if TYPE_CHECKING:  # the worker process imports this module and needs none of the database's
+    from livechat.db.models import Conversation
+    from livechat.transaction import Tx
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,8 @@ def _settle(batch: list[tuple[str, asyncio.Future[Guess | None]]], guesses: list
 
 def follow_language(tx: Tx, conv: Conversation, guess: Guess | None) -> None:
     """Switch the locked conversation to the visitor's language when the guess is clear enough."""
+    from livechat.interaction_log import record
+
     language = decide(guess, conv.language)
     if language is None:
         return
