@@ -25,11 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from livechat.db.models import Conversation, Message, SenderKind
 from livechat.errors import Forbidden, LivechatError
-from livechat.messages import stage_message, store_messages
+from livechat.messages import stage_message, store_messages, stored_by_client_id
 from livechat.services import Services
 from livechat.transaction import Tx
 
@@ -170,9 +170,7 @@ class MessageWriter:
                 select(Conversation).where(Conversation.id.in_(ids)).order_by(Conversation.id)
                 .with_for_update().execution_options(populate_existing=True)
             )}
-            stored = {(m.conversation_id, m.client_id): m for m in await tx.session.scalars(
-                select(Message).where(tuple_(Message.conversation_id, Message.client_id).in_([(r.conversation_id, r.client_id) for r in batch]))
-            )}
+            stored = {(m.conversation_id, m.client_id): m for m in await stored_by_client_id(tx, [(r.conversation_id, r.client_id) for r in batch])}
             for i, request in enumerate(batch):
                 key = (request.conversation_id, request.client_id)
                 if key in stored:

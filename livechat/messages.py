@@ -6,10 +6,11 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livechat.db import driver
 from livechat.db.models import Conversation, Message, SenderKind
 from livechat.db.types import utcnow
 from livechat.errors import NotFound
@@ -98,7 +99,7 @@ def stage_message(
 
 # A batch in two statements whatever its size (array parameters: one prepared statement, none of the
 # ORM's per-row bookkeeping, which under load cost more than the database's own work).
-_INSERT_MESSAGES_PG = text("""
+_INSERT_MESSAGES_PG = """
     INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, client_id, text, payload, created_at)
     SELECT m.conversation, m.seq, m.sender, m.sender_id, m.client_id, m.text, CAST(m.payload AS jsonb), m.at
     FROM unnest(CAST(:conversations AS uuid[]), CAST(:seqs AS integer[]), CAST(:senders AS varchar[]),
@@ -106,12 +107,12 @@ _INSERT_MESSAGES_PG = text("""
                 CAST(:payloads AS text[]), CAST(:ats AS timestamptz[]))
          AS m(conversation, seq, sender, sender_id, client_id, text, payload, at)
     RETURNING id, conversation_id, seq
-""")
-_ADVANCE_CONVERSATIONS_PG = text("""
+"""
+_ADVANCE_CONVERSATIONS_PG = """
     UPDATE conversations SET last_seq = u.last_seq, updated_at = u.at
     FROM unnest(CAST(:ids AS uuid[]), CAST(:seqs AS integer[]), CAST(:ats AS timestamptz[])) AS u(id, last_seq, at)
     WHERE conversations.id = u.id
-""")
+"""
 
 
 async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Message]) -> None:
@@ -132,19 +133,38 @@ async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Messa
 
 
 async def _store_pg(session: AsyncSession, convs: list[Conversation], messages: list[Message]) -> None:
-    rows = await session.execute(_INSERT_MESSAGES_PG, {
+    rows = await driver.fetch(session, _INSERT_MESSAGES_PG, {
         "conversations": [m.conversation_id for m in messages], "seqs": [m.seq for m in messages],
         "senders": [m.sender_kind.value for m in messages], "sender_ids": [m.sender_id for m in messages],
         "client_ids": [m.client_id for m in messages], "texts": [m.text for m in messages],
         "payloads": [json.dumps(m.payload) if m.payload is not None else None for m in messages],
         "ats": [m.created_at for m in messages],
     })
-    ids = {(conversation_id, seq): message_id for message_id, conversation_id, seq in rows}
+    ids = {(row["conversation_id"], row["seq"]): row["id"] for row in rows}
     for message in messages:
         message.id = ids[(message.conversation_id, message.seq)]
-    await session.execute(_ADVANCE_CONVERSATIONS_PG, {
+    await driver.fetch(session, _ADVANCE_CONVERSATIONS_PG, {
         "ids": [c.id for c in convs], "seqs": [c.last_seq for c in convs], "ats": [c.updated_at for c in convs],
     })
+
+
+_BY_CLIENT_ID_PG = """
+    SELECT m.id, m.conversation_id, m.seq, m.sender_kind, m.sender_id, m.client_id, m.text, m.payload, m.created_at
+    FROM messages m JOIN unnest(CAST(:conversations AS uuid[]), CAST(:client_ids AS varchar[])) AS k(conversation, client_id)
+         ON m.conversation_id = k.conversation AND m.client_id = k.client_id
+"""
+
+
+async def stored_by_client_id(tx: Tx, keys: list[tuple[uuid.UUID, str]]) -> list[Message]:
+    """The messages already stored under these (conversation, client id) pairs: a client's retries."""
+    session = tx.session
+    if session.bind.dialect.name != "postgresql":
+        return list(await session.scalars(select(Message).where(tuple_(Message.conversation_id, Message.client_id).in_(keys))))
+    rows = await driver.fetch(session, _BY_CLIENT_ID_PG, {"conversations": [k[0] for k in keys], "client_ids": [k[1] for k in keys]})
+    # Read only to answer the retry: built here, not loaded into the session.
+    return [Message(id=r["id"], conversation_id=r["conversation_id"], seq=r["seq"], sender_kind=SenderKind(r["sender_kind"]),
+                    sender_id=r["sender_id"], client_id=r["client_id"], text=r["text"], payload=r["payload"], created_at=r["created_at"])
+            for r in rows]
 
 
 async def messages_after(session: AsyncSession, conversation_id: uuid.UUID, after_seq: int, limit: int = MAX_REPLAY) -> list[Message]:

@@ -12,12 +12,13 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import String, Uuid, delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livechat.db import driver
 from livechat.db.models import InteractionEvent, Profile, SegmentMembership, Visitor
-from livechat.db.types import JSONDoc, utcnow
+from livechat.db.types import utcnow
 from livechat.interaction_log import RecordedEvent
 from livechat.profile_state import NOT_BEHAVIOUR, State, absorb, empty, from_event
 from livechat.segments import current_memberships, evaluate_subjects, plan_changes
@@ -72,7 +73,7 @@ _INSERT_EVENTS_PG = """
 # The subjects of the contributions (a visitor's customer if linked), their profile rows created empty
 # where missing and locked for this transaction in id order (so concurrent transactions cannot
 # deadlock on them; a no-op update locks an existing row), and every state, in one round trip.
-_LOCK_STATES_PG = text("""
+_LOCK_STATES_PG = """
     WITH k AS (
         SELECT * FROM unnest(CAST(:keys AS uuid[]), CAST(:kinds AS varchar[]), CAST(:resolve AS boolean[])) AS k(key, kind, resolve)
     ), s AS (
@@ -85,10 +86,10 @@ _LOCK_STATES_PG = text("""
         RETURNING subject_id, subject_kind, state
     )
     SELECT s.key, locked.subject_id, locked.subject_kind, locked.state FROM s JOIN locked ON locked.subject_id = s.id
-""").columns(key=Uuid, subject_id=Uuid, subject_kind=String, state=JSONDoc)
+"""
 # The folded states and the segment membership changes they cause, in one round trip; the segment
 # events the changes recorded are inserted by the same statement (ids as in _INSERT_EVENTS_PG).
-_WRITE_STATES_PG = text(f"""
+_WRITE_STATES_PG = f"""
     WITH states AS (
         UPDATE profiles SET state = CAST(u.state AS jsonb), updated_at = CAST(:now AS timestamptz)
         FROM unnest(CAST(:ids AS uuid[]), CAST(:states AS text[])) AS u(id, state)
@@ -101,7 +102,7 @@ _WRITE_STATES_PG = text(f"""
         WHERE m.subject_id = l.id AND m.segment = l.segment
     )
     {_INSERT_EVENTS_PG}
-""")
+"""
 
 
 async def _owners(session: AsyncSession, visitor_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
@@ -125,7 +126,7 @@ def _give_ids(events: list[RecordedEvent], ids: Iterable[int]) -> None:
 async def _store(session: AsyncSession, events: list[RecordedEvent]) -> None:
     """Insert the events and give each its id, in the order they were recorded."""
     if session.bind.dialect.name == "postgresql":
-        _give_ids(events, (await session.execute(text(_INSERT_EVENTS_PG), _event_arrays(events))).scalars())
+        _give_ids(events, (row["id"] for row in await driver.fetch(session, _INSERT_EVENTS_PG, _event_arrays(events))))
         return
     for event in events:
         event.id = (await session.execute(insert(InteractionEvent).values(event.row()).returning(InteractionEvent.id))).scalar_one()
@@ -182,10 +183,10 @@ async def _fold(tx: Tx, events: list[RecordedEvent]) -> list[dict]:
 async def _fold_pg(tx: Tx, contributions: dict[Key, State]) -> dict[Key, Subject]:
     session = tx.session
     keys = list(contributions)
-    rows = (await session.execute(_LOCK_STATES_PG, {
+    rows = await driver.fetch(session, _LOCK_STATES_PG, {
         "keys": [k[0] for k in keys], "kinds": [k[1] for k in keys], "resolve": [k[2] for k in keys],
         "empty": _dumps(empty()), "now": utcnow(),
-    })).all()
+    })
     by_id = {k[0]: k for k in keys}
     subjects: dict[Key, Subject] = {}
     folded: dict[Subject, State] = {}
@@ -198,12 +199,12 @@ async def _fold_pg(tx: Tx, contributions: dict[Key, State]) -> dict[Key, Subject
     changes = await plan_changes(tx, [(s[0], s[1], state) for s, state in folded.items()], current)
     # The segment events just recorded go in with the states.
     segment_events, tx.recorded = tx.recorded, []
-    ids = (await session.execute(_WRITE_STATES_PG, {
+    ids = [row["id"] for row in await driver.fetch(session, _WRITE_STATES_PG, {
         "ids": [s[0] for s in folded], "states": [_dumps(state) for state in folded.values()], "now": utcnow(),
         "joined_ids": [j["subject_id"] for j in changes.joined], "joined": [j["segment"] for j in changes.joined],
         "left_ids": [subject for subject, _ in changes.left], "left": [segment for _, segment in changes.left],
         **_event_arrays(segment_events),
-    })).scalars()
+    })]
     _give_ids(segment_events, ids)
     tx.recorded = segment_events + tx.recorded  # stored; folded (they are bookkeeping) in the next round
     return subjects

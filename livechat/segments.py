@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livechat.db import driver
 from livechat.db.models import Profile, SegmentDefinition, SegmentMembership
 from livechat.db.sql import any_of
 from livechat.db.types import utcnow
@@ -81,8 +82,15 @@ class SegmentChanges:
     left: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
 
+_MEMBERSHIPS_PG = "SELECT subject_id, segment FROM segment_memberships WHERE subject_id = ANY(CAST(:ids AS uuid[]))"
+
+
 async def current_memberships(session: AsyncSession, subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
     current: dict[uuid.UUID, set[str]] = {}
+    if session.bind.dialect.name == "postgresql":  # on every message batch's path
+        for row in await driver.fetch(session, _MEMBERSHIPS_PG, {"ids": list(subject_ids)}):
+            current.setdefault(row["subject_id"], set()).add(row["segment"])
+        return current
     for subject_id, segment in (await session.execute(
         select(SegmentMembership.subject_id, SegmentMembership.segment).where(any_of(session, SegmentMembership.subject_id, subject_ids))
     )).all():
