@@ -97,9 +97,16 @@ def stage_message(
     return message
 
 
-# A batch in two statements whatever its size (array parameters: one prepared statement, none of the
-# ORM's per-row bookkeeping, which under load cost more than the database's own work).
-_INSERT_MESSAGES_PG = """
+# A batch in one statement whatever its size (array parameters: one prepared statement, none of the
+# ORM's per-row bookkeeping, which under load cost more than the database's own work): the conversations'
+# new last_seq and the messages.
+_STORE_PG = """
+    WITH advanced AS (
+        UPDATE conversations SET last_seq = u.last_seq, updated_at = u.at
+        FROM unnest(CAST(:conversation_ids AS uuid[]), CAST(:last_seqs AS integer[]), CAST(:updated_ats AS timestamptz[]))
+             AS u(id, last_seq, at)
+        WHERE conversations.id = u.id
+    )
     INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, client_id, text, payload, created_at)
     SELECT m.conversation, m.seq, m.sender, m.sender_id, m.client_id, m.text, CAST(m.payload AS jsonb), m.at
     FROM unnest(CAST(:conversations AS uuid[]), CAST(:seqs AS integer[]), CAST(:senders AS varchar[]),
@@ -107,11 +114,6 @@ _INSERT_MESSAGES_PG = """
                 CAST(:payloads AS text[]), CAST(:ats AS timestamptz[]))
          AS m(conversation, seq, sender, sender_id, client_id, text, payload, at)
     RETURNING id, conversation_id, seq
-"""
-_ADVANCE_CONVERSATIONS_PG = """
-    UPDATE conversations SET last_seq = u.last_seq, updated_at = u.at
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:seqs AS integer[]), CAST(:ats AS timestamptz[])) AS u(id, last_seq, at)
-    WHERE conversations.id = u.id
 """
 
 
@@ -133,7 +135,9 @@ async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Messa
 
 
 async def _store_pg(session: AsyncSession, convs: list[Conversation], messages: list[Message]) -> None:
-    rows = await driver.fetch(session, _INSERT_MESSAGES_PG, {
+    rows = await driver.fetch(session, _STORE_PG, {
+        "conversation_ids": [c.id for c in convs], "last_seqs": [c.last_seq for c in convs],
+        "updated_ats": [c.updated_at for c in convs],
         "conversations": [m.conversation_id for m in messages], "seqs": [m.seq for m in messages],
         "senders": [m.sender_kind.value for m in messages], "sender_ids": [m.sender_id for m in messages],
         "client_ids": [m.client_id for m in messages], "texts": [m.text for m in messages],
@@ -143,9 +147,6 @@ async def _store_pg(session: AsyncSession, convs: list[Conversation], messages: 
     ids = {(row["conversation_id"], row["seq"]): row["id"] for row in rows}
     for message in messages:
         message.id = ids[(message.conversation_id, message.seq)]
-    await driver.fetch(session, _ADVANCE_CONVERSATIONS_PG, {
-        "ids": [c.id for c in convs], "seqs": [c.last_seq for c in convs], "ats": [c.updated_at for c in convs],
-    })
 
 
 _BY_CLIENT_ID_PG = """
