@@ -126,9 +126,8 @@ async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Messa
         session.add_all(messages)
         await session.flush()
         return
-    with session.no_autoflush:  # the conversations' new last_seq go with the statement below, not the ORM's updates
-        await _store_pg(session, convs, messages)
-    # Stored: the session's flush must not write them again (other changes, e.g. a language, still go).
+    await _store_pg(session, convs, messages)
+    # Stored with the messages: the session's flush must not write them again (other changes, e.g. a language, still go).
     for conv in convs:
         set_committed_value(conv, "last_seq", conv.last_seq)
         set_committed_value(conv, "updated_at", conv.updated_at)
