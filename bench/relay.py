@@ -3,9 +3,9 @@
 Starts a livechat server (its own process, on a fresh PostgreSQL database; Rasa unreachable, so every
 visitor's first message queues the chat for a person and the router assigns it to an agent) and
 bench/echo_server.py twice, each its own process: bare (no database: the target's baseline) and
-"echo+commit" (each message inserted into its own fresh PostgreSQL database, one autocommit statement per
-message, before relay and ack: the naive way to meet the same durability rule). At each load level, N visitor/agent pairs relay
-in a closed loop: the visitor sends a message and waits for its ack (our server acks after the
+"echo+commit" (each message inserted into its own fresh PostgreSQL database, one autocommit statement
+per message, before relay and ack: the naive way to meet the same durability rule). At each load
+level, N visitor/agent pairs relay in a closed loop: the visitor sends a message and waits for its ack (our server acks after the
 PostgreSQL commit), then sends the next; the delivery latency runs from just before the visitor's
 emit to the agent socket receiving the message. Then it opens many idle visitor sockets on each
 server and reports the server's RSS.
@@ -452,6 +452,11 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(args, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)  # noqa: SIM115
 
 
+def echo_command(port: int, database: str | None = None) -> list[str]:
+    command = [sys.executable, str(Path(__file__).with_name("echo_server.py")), "--port", str(port)]
+    return command + ["--database", database] if database else command
+
+
 def livechat_command(profile: Path | None) -> list[str]:
     if profile is None:
         return [str(Path(sys.executable).parent / "livechat"), "serve"]
@@ -534,12 +539,13 @@ async def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-relay-"))
     channel = f"bench-relay-{uuid.uuid4().hex[:8]}"
     pg_name, db_url = await create_pg_database()
-    echo_pg_name, echo_db_url = await create_pg_database()
+    echo_pg_name: str | None = None
     processes: list[subprocess.Popen] = []
     targets: list[Target] = []
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     try:
         await migrate(db_url)
+        echo_pg_name, echo_db_url = await create_pg_database()
         echo_port, committed_port, livechat_port = free_port(), free_port(), free_port()
         env = {**os.environ, "LIVECHAT_DATABASE_URL": db_url, "LIVECHAT_PORT": str(livechat_port), "LIVECHAT_RASA_URL": UNREACHABLE_RASA,
                "LIVECHAT_SECRET_KEY": secrets.token_urlsafe(32), "LIVECHAT_LOG_LEVEL": "WARNING", "LIVECHAT_DATA_DIR": str(workdir),
@@ -550,11 +556,9 @@ async def main() -> None:
                "LIVECHAT_SOCKET_CONNECTS_PER_IP_PER_MIN": "1000000"}
         if args.redis:
             env |= {"LIVECHAT_REDIS_URL": REDIS_URL, "LIVECHAT_REDIS_CHANNEL": channel}
-        processes.append(spawn([sys.executable, str(Path(__file__).with_name("echo_server.py")), "--port", str(echo_port)],
-                               dict(os.environ), workdir / "echo.log"))
-        echo_dsn = echo_db_url.replace("postgresql+asyncpg://", "postgresql://")
-        processes.append(spawn([sys.executable, str(Path(__file__).with_name("echo_server.py")), "--port", str(committed_port),
-                                "--database", echo_dsn], dict(os.environ), workdir / "echo-commit.log"))
+        processes.append(spawn(echo_command(echo_port), dict(os.environ), workdir / "echo.log"))
+        echo_dsn = echo_db_url.replace("postgresql+asyncpg://", "postgresql://")  # asyncpg's own DSN form
+        processes.append(spawn(echo_command(committed_port, echo_dsn), dict(os.environ), workdir / "echo-commit.log"))
         processes.append(spawn(livechat_command(args.profile), env, workdir / "livechat.log"))
         echo = Target("echo", f"http://127.0.0.1:{echo_port}", processes[0], http)
         committed = Target("echo+commit", f"http://127.0.0.1:{committed_port}", processes[1], http, database=echo_pg_name)
@@ -596,7 +600,8 @@ async def main() -> None:
         for process in processes:
             stack.stop(process)
         await drop_pg_database(pg_name)
-        await drop_pg_database(echo_pg_name)
+        if echo_pg_name:
+            await drop_pg_database(echo_pg_name)
         if args.redis:
             client = aioredis.from_url(REDIS_URL)
             keys = [k async for k in client.scan_iter(f"{channel}:*")]
