@@ -1,4 +1,4 @@
-"""A bare python-socketio relay for bench/relay.py: the socket layer's own limit (no database), and the naive durable relay.
+"""A bare python-socketio relay for bench/relay.py: the socket layer's own limit (no database), and the minimal durable relay (group commit).
 
 It speaks the slice of the chat protocol the relay benchmark uses, with the same server options as
 livechat/realtime/server.py (aiohttp async mode, in-memory manager, same ping and buffer settings):
@@ -7,9 +7,11 @@ livechat/realtime/server.py (aiohttp async mode, in-memory manager, same ping an
   at once to the conversation's room on /agent, then acked {"ok": true, "message": Message}.
 - /agent: connect with any auth; `presence` acks {"ok": true}; `watch` {"conversation_id"} joins the room.
 
-With --database DSN it is the naive way to meet the relay's durability rule: each message is inserted into
-PostgreSQL on its own (one statement from a pool of 10 asyncpg connections, the size of livechat's pool, in autocommit,
-so committed when it returns) before it is relayed and acked. No batching, no retries, no profiles.
+With --database DSN it is the minimal durable relay: each message is committed to PostgreSQL before it
+is relayed and acked, with group commit as livechat's message writer does it (livechat/message_writer.py).
+The messages that arrive while a batch is being written are inserted together as the next, one autocommit
+statement per batch; each is relayed and acked once its batch returns. No sequence locks, no retries, no
+events, no profiles: what remains of livechat's cost against this one is its own work per message.
 
     .venv/bin/python bench/echo_server.py --port 8099
     .venv/bin/python bench/echo_server.py --port 8099 --database postgresql://postgres@127.0.0.1:5432/bench
@@ -18,6 +20,7 @@ so committed when it returns) before it is relayed and acked. No batching, no re
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 from datetime import UTC, datetime
 from typing import Any
@@ -26,15 +29,60 @@ import asyncpg
 import socketio
 from aiohttp import web
 
-POOL_SIZE = 10  # livechat's engine pool (livechat/db/engine.py)
 SCHEMA = """
     CREATE TABLE IF NOT EXISTS echo_messages (
         id bigserial PRIMARY KEY, conversation_id text NOT NULL, seq integer NOT NULL, sender text NOT NULL,
         client_id text NOT NULL, text text NOT NULL, created_at timestamptz NOT NULL, UNIQUE (conversation_id, seq)
     )
 """
-INSERT = ("INSERT INTO echo_messages (conversation_id, seq, sender, client_id, text, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6)")
+# A batch in one statement, array parameters (as livechat's _STORE_PG).
+INSERT_BATCH = ("INSERT INTO echo_messages (conversation_id, seq, sender, client_id, text, created_at) "
+                "SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])")
+Row = tuple[str, int, str, str, str, datetime]
+
+
+class GroupCommit:
+    """Commits rows in batches: what arrives while one batch is written goes in the next."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._connection: asyncpg.Connection | None = None
+        self._pending: list[tuple[Row, asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def open(self) -> None:
+        self._connection = await asyncpg.connect(self._dsn)
+        await self._connection.execute(SCHEMA)
+        self._task = asyncio.create_task(self._run())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def commit(self, row: Row) -> None:
+        """Return once the row is committed."""
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((row, future))
+        self._wake.set()
+        await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self._connection.execute(INSERT_BATCH, *(list(column) for column in zip(*(row for row, _ in batch))))
+                except Exception as exc:  # noqa: BLE001 - every waiting message gets the failure
+                    for _, future in batch:
+                        future.set_exception(exc)
+                    continue
+                for _, future in batch:
+                    future.set_result(None)
 
 
 def create_app(database: str | None = None) -> web.Application:
@@ -44,18 +92,11 @@ def create_app(database: str | None = None) -> web.Application:
     app = web.Application()
     sio.attach(app)
     seqs: dict[str, itertools.count] = {}
-    pool: list[asyncpg.Pool] = []
+    store = GroupCommit(database) if database else None
 
-    async def open_pool(app: web.Application) -> None:
-        pool.append(await asyncpg.create_pool(database, min_size=POOL_SIZE, max_size=POOL_SIZE))
-        await pool[0].execute(SCHEMA)
-
-    async def close_pool(app: web.Application) -> None:
-        await pool[0].close()
-
-    if database:
-        app.on_startup.append(open_pool)
-        app.on_cleanup.append(close_pool)
+    if store is not None:
+        app.on_startup.append(lambda app: store.open())
+        app.on_cleanup.append(lambda app: store.close())
 
     @sio.on("connect", namespace="/visitor")
     async def visitor_connect(sid: str, environ: dict, auth: Any = None) -> None:
@@ -77,8 +118,8 @@ def create_app(database: str | None = None) -> web.Application:
             "client_id": data["client_id"],
             "created_at": created_at.isoformat(),
         }
-        if pool:
-            await pool[0].execute(INSERT, conversation_id, message["seq"], "visitor", data["client_id"], data["text"], created_at)
+        if store is not None:
+            await store.commit((conversation_id, message["seq"], "visitor", data["client_id"], data["text"], created_at))
         # Relay first, ack second: the order the chat server uses (publish after commit, then ack).
         await sio.emit("message", message, room=f"conv:{conversation_id}", namespace="/agent")
         return {"ok": True, "message": message}
@@ -107,7 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database", help="PostgreSQL DSN: commit each message there before relaying and acking it")
+    parser.add_argument("--database", help="PostgreSQL DSN: commit each message there (group commit) before relaying and acking it")
     args = parser.parse_args()
     web.run_app(create_app(args.database), host=args.host, port=args.port, print=None, access_log=None)
 
