@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     bot_api_token: SecretStr | None = Field(
         None, description="Bearer token the Rasa action server uses on /api/bot/*. Unset: the bot API is closed."
     )
+    identity_secret: SecretStr | None = Field(
+        None,
+        description="Shop secret for verified identification: identify must then carry identity_hash, the hex HMAC-SHA256 of its "
+        "external id and email (joined by a newline, absent ones left out) computed by the shop's server. Unset: identify is the visitor's claim.",
+    )
     retention_days: int | None = Field(
         None, ge=1, description="Closed conversations untouched this long lose their personal content (checked every 6 hours). Unset: kept."
     )

@@ -6,6 +6,8 @@ after the visitor granted identification.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from typing import Literal
 
@@ -28,6 +30,11 @@ Scalar = str | int | float | bool | None
 
 class ConsentRequired(LivechatError):
     code = "consent_required"
+    status = 403
+
+
+class IdentityUnverified(LivechatError):
+    code = "identity_unverified"
     status = 403
 
 
@@ -59,13 +66,36 @@ class IdentifyIn(BaseModel):
     email: str | None = Field(None, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
     name: str | None = Field(None, min_length=1, max_length=200)
     phone: str | None = Field(None, max_length=40, pattern=r"^[0-9+() .-]{3,40}$")
-    external_id: str | None = Field(None, min_length=1, max_length=128)
+    external_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[^\r\n]+$")
+    # The shop's signature over the identifiers (see identity_message); required when the shop set an identity secret.
+    identity_hash: str | None = Field(None, max_length=128)
 
     @model_validator(mode="after")
     def _something(self) -> "IdentifyIn":
         if not any((self.email, self.name, self.phone, self.external_id)):
             raise ValueError("give at least one of email, name, phone, external_id")
         return self
+
+
+def identity_message(external_id: str | None, email: str | None) -> str:
+    """What the shop signs: the identifiers a claim is looked up by, so neither can be swapped under a valid hash."""
+    return "\n".join(value for value in (external_id, email) if value)
+
+
+def identity_hash(secret: str, external_id: str | None, email: str | None) -> str:
+    """The identity_hash a shop's server computes for its logged-in customer (documented in docs/protocol.md)."""
+    return hmac.new(secret.encode(), identity_message(external_id, email).encode(), hashlib.sha256).hexdigest()
+
+
+def verify_identity(request: IdentifyIn, secret: str | None) -> None:
+    """With a shop identity secret, only a claim the shop signed may link a visitor to a customer."""
+    if secret is None:
+        return
+    if not (request.external_id or request.email):
+        raise IdentityUnverified("A verified identification needs an external_id or an email, signed by the shop.")
+    expected = identity_hash(secret, request.external_id, request.email)
+    if request.identity_hash is None or not hmac.compare_digest(request.identity_hash.lower().encode(), expected.encode()):
+        raise IdentityUnverified("This identification is not signed by the shop (identity_hash is missing or wrong).")
 
 
 class CsatIn(BaseModel):
@@ -113,11 +143,15 @@ async def track(ingestor: EventIngestor, visitor_id: uuid.UUID, request: TrackIn
     return await ingestor.record(f"track.{request.event}", visitor_id=visitor_id, data=dict(request.props), gate="tracking")
 
 
-async def identify(tx: Tx, visitor_id: uuid.UUID, request: IdentifyIn) -> uuid.UUID:
-    """Link the visitor to a known customer (found by external id or email, else created)."""
+async def identify(tx: Tx, visitor_id: uuid.UUID, request: IdentifyIn, *, identity_secret: str | None = None) -> uuid.UUID:
+    """Link the visitor to a known customer (found by external id or email, else created).
+
+    With the shop's identity_secret, the claim must carry the shop's identity_hash: a visitor cannot
+    become another customer by typing their email or id into the page's console."""
     visitor = await _visitor(tx, visitor_id, lock=True)
     if visitor.consent_identification is not True:
         raise ConsentRequired("The visitor has not agreed to be identified.")
+    verify_identity(request, identity_secret)
     email = request.email.strip().lower() if request.email else None
     customer: Customer | None = None
     if request.external_id:

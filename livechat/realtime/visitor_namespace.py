@@ -143,7 +143,9 @@ class VisitorNamespace(AckingNamespace):
         request = parse(privacy.IdentifyIn, data)
         visitor_id = await self._visitor_id(sid)
         async with self._services.transaction() as tx:
-            return {"customer_id": str(await privacy.identify(tx, visitor_id, request))}
+            secret = self._services.settings.identity_secret
+            customer_id = await privacy.identify(tx, visitor_id, request, identity_secret=secret.get_secret_value() if secret else None)
+        return {"customer_id": str(customer_id)}
 
     @acked
     async def on_csat(self, sid: str, data: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Consent, Conversation, CustomerIdentity, InteractionEvent, Visitor as VisitorRow
+from livechat.visitor_privacy import identity_hash
 from tests.support.agent import AgentClient, add_agent
 from tests.support.visitor import Visitor
 
@@ -80,6 +81,43 @@ async def test_identify_needs_consent_and_links_devices_to_one_customer(pg_backe
     # Personal data stays out of the behaviour log.
     events = await _rows(pg_backend.database_url, select(InteractionEvent).where(InteractionEvent.type == "visitor.identified"))
     assert events and all("kim@example.com" not in str(e.data) and "Kim" not in str(e.data) for e in events)
+
+
+SHOP_SECRET = "shop-identity-secret-0123456789"
+
+
+async def test_with_an_identity_secret_only_the_shops_signed_claims_identify(sqlite_backend, make_node):
+    node = await make_node(sqlite_backend, identity_secret=SHOP_SECRET)
+    # The real customer, identified by the shop's page with the hash its server computed.
+    kim = await Visitor.start(node.base_url)
+    await kim.call("consent", {"purpose": "identification", "granted": True})
+    signed = identity_hash(SHOP_SECRET, "cust-42", "kim@example.com")
+    linked = await kim.call("identify", {"external_id": "cust-42", "email": "kim@example.com", "name": "Kim", "identity_hash": signed})
+    assert linked["ok"], linked
+
+    # Someone else types Kim's identifiers into the page's console: refused, whatever they try.
+    mallory = await Visitor.start(node.base_url)
+    await mallory.call("consent", {"purpose": "identification", "granted": True})
+    attempts = [
+        {"email": "kim@example.com"},
+        {"external_id": "cust-42", "identity_hash": "0" * 64},
+        # A hash for Mallory's own id does not vouch for Kim's email beside it.
+        {"external_id": "cust-666", "email": "kim@example.com", "identity_hash": identity_hash(SHOP_SECRET, "cust-666", None)},
+        {"name": "Kim", "identity_hash": signed},
+    ]
+    for claim in attempts:
+        answer = await mallory.call("identify", claim)
+        assert not answer["ok"] and answer["error"]["code"] == "identity_unverified", (claim, answer)
+    [mallory_row] = await _rows(sqlite_backend.database_url, select(VisitorRow).where(VisitorRow.id == uuid.UUID(mallory.visitor_id)))
+    assert mallory_row.customer_id is None
+    [identity] = await _rows(sqlite_backend.database_url, select(CustomerIdentity))
+    assert (identity.customer_id, identity.email, identity.name) == (uuid.UUID(linked["customer_id"]), "kim@example.com", "Kim")
+
+    # Kim on another device, signed by the shop with the email only: the same customer.
+    laptop = await Visitor.start(node.base_url)
+    await laptop.call("consent", {"purpose": "identification", "granted": True})
+    again = await laptop.call("identify", {"email": "kim@example.com", "identity_hash": identity_hash(SHOP_SECRET, None, "kim@example.com").upper()})
+    assert again["ok"] and again["customer_id"] == linked["customer_id"]
 
 
 async def test_satisfaction_rating_after_close(sqlite_backend, make_node):

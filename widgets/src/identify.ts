@@ -1,5 +1,5 @@
 /**
- * `ShopChat.identify({email, name, phone, external_id})`: links the visitor to a known customer,
+ * `ShopChat.identify({email, name, phone, external_id, identity_hash})`: links the visitor to a known customer,
  * only with their identification consent, which is checked here before anything leaves the page.
  */
 import type { Consent } from "./consent";
@@ -7,7 +7,8 @@ import type { Ack, IdentifyAck } from "./protocol";
 import type { SendQueue } from "./sendqueue";
 
 export const IDENTITY_FIELDS = ["email", "name", "phone", "external_id"] as const;
-export type Identity = Partial<Record<(typeof IDENTITY_FIELDS)[number], string>>;
+/** `identity_hash`: the shop server's signature over external_id and email, where the shop turned verification on. */
+export type Identity = Partial<Record<(typeof IDENTITY_FIELDS)[number] | "identity_hash", string>>;
 
 /** How long identify waits for a connection before giving up. */
 export const IDENTIFY_WAIT_MS = 30_000;
@@ -27,7 +28,10 @@ export function checkIdentity(fields: Record<string, unknown>): Identity | null 
     const value = fields[name];
     if (typeof value === "string" && value.trim() !== "") identity[name] = value.trim();
   }
-  return Object.keys(identity).length > 0 ? identity : null;
+  if (Object.keys(identity).length === 0) return null;
+  const hash = fields.identity_hash;
+  if (typeof hash === "string" && hash.trim() !== "") identity.identity_hash = hash.trim();
+  return identity;
 }
 
 export class Identifier {

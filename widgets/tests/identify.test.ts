@@ -46,6 +46,16 @@ test("with identification consent the fields are sent after the consent, and the
   assert.deepEqual(s.channel.events("identify")[0], { email: "anna@example.com", name: "Anna" }, "trimmed, empty and unknown fields left out");
 });
 
+test("the shop's identity_hash goes along with the identifiers, and is no identifier itself", async (t: TestContext) => {
+  t.mock.method(console, "warn", () => undefined);
+  const s = setup(false);
+  s.consent.set("identification", true);
+  await s.identifier.identify({ external_id: "cust-42", email: "kim@example.com", identity_hash: " 9f2c " });
+  assert.deepEqual(s.channel.events("identify"), [{ external_id: "cust-42", email: "kim@example.com", identity_hash: "9f2c" }]);
+  assert.equal((await rejection(s.identifier.identify({ identity_hash: "9f2c" }))).code, "invalid_payload");
+  assert.equal(checkIdentity({ identity_hash: "9f2c" }), null);
+});
+
 test("{consent: true} from the shop counts only where the site does not require the widget's own consent", async (t: TestContext) => {
   t.mock.method(console, "warn", () => undefined);
   const open = setup(false);
