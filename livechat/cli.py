@@ -96,15 +96,16 @@ def _transactions(sessions):
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
-    from livechat.demo.seed import DEMO_AGENTS, seed_demo, seed_demo_agents
+    from livechat.demo.seed import DEMO_AGENTS, DEMO_CUSTOMER, seed_demo, seed_demo_agents, seed_demo_customer
 
     async def seed(sessions) -> None:
         async with sessions() as session, session.begin():
             await seed_demo(session)
+            await seed_demo_customer(session)
             await seed_demo_agents(session)
 
     _with_database(_settings(args), seed)
-    print("demo shop seeded: 6 products, orders 1001-1004")
+    print(f"demo shop seeded: 6 products, orders 1001-1004 placed by {DEMO_CUSTOMER[2]} ({DEMO_CUSTOMER[1]})")
     print("demo console logins: " + ", ".join(f"{email} / {password} ({role})" for email, _n, password, role, *_ in DEMO_AGENTS))
 
 

@@ -29,7 +29,7 @@ class ActionAnswerInform(Action):
         entity_number = next(tracker.get_latest_entity_values(ORDER_NUMBER_ENTITY), None)
         number = normalize_order_number(entity_number)
         if number is not None:
-            return await answer_order(dispatcher, self._settings, number)
+            return await answer_order(dispatcher, self._settings, number, tracker.sender_id)
 
         product = product_query(tracker)
         if product is not None:

@@ -22,9 +22,11 @@ class OrderNotFound(Exception):
     """The API knows no order with this number."""
 
 
-async def fetch_order(settings: ApiSettings, number: str) -> dict[str, Any]:
-    """Return the order as the API describes it; raise OrderNotFound or LivechatApiError."""
-    status, body = await _get_json(settings, f"/api/bot/orders/{quote(number, safe='')}")
+async def fetch_order(settings: ApiSettings, number: str, conversation: str | None = None) -> dict[str, Any]:
+    """Return the order as the API describes it to `conversation` (the tracker's sender id: its details only
+    for the order's own customer); raise OrderNotFound or LivechatApiError."""
+    params = {"conversation": conversation} if conversation else None
+    status, body = await _get_json(settings, f"/api/bot/orders/{quote(number, safe='')}", params=params)
     # Only the API's own JSON error means "no such order"; a bare 404 (HTML from a
     # proxy, wrong base URL) is a broken setup and must not blame the visitor's number.
     if status == 404 and isinstance(body, dict) and isinstance(body.get("error"), dict):

@@ -29,6 +29,12 @@ STATUS_RESPONSES = {
     "refunded": "utter_order_refunded",
 }
 
+# The responses that show the order's amount, and what says the same without it.
+AMOUNT_RESPONSES = {
+    "utter_order_paid": "utter_order_paid_private",
+    "utter_order_refunded": "utter_order_refunded_private",
+}
+
 Reply = tuple[str, dict[str, str]]
 
 
@@ -41,7 +47,10 @@ def normalize_order_number(raw: Any) -> str | None:
 
 
 def order_replies(order: dict[str, Any]) -> list[Reply]:
-    """Map an API order to the responses (and their template values) that answer it."""
+    """Map an API order to the responses (and their template values) that answer it.
+
+    An asker who is not the order's customer gets no amounts and no tracking (the API withholds them):
+    the status, and where to get the rest."""
     values = {
         "order_number": str(order.get("number", "")),
         "status": str(order.get("status", "")),
@@ -54,6 +63,7 @@ def order_replies(order: dict[str, Any]) -> list[Reply]:
         "estimated_delivery": _date_part(order.get("estimated_delivery")),
     }
     status = values["status"]
+    withheld = set(order.get("withheld") or ())
     if status == "shipped":
         has_tracking = values["carrier"] and values["tracking_number"]
         replies = [
@@ -61,8 +71,16 @@ def order_replies(order: dict[str, Any]) -> list[Reply]:
         ]
         if values["estimated_delivery"]:
             replies.append(("utter_order_estimated_delivery", values))
+        if "tracking_number" in withheld:
+            replies.append(("utter_order_details_private", values))
         return replies
-    return [(STATUS_RESPONSES.get(status, "utter_order_status_other"), values)]
+    response = STATUS_RESPONSES.get(status, "utter_order_status_other")
+    if response not in AMOUNT_RESPONSES or values["total"]:
+        return [(response, values)]
+    replies = [(AMOUNT_RESPONSES[response], values)]
+    if "total" in withheld:
+        replies.append(("utter_order_details_private", values))
+    return replies
 
 
 def _date_part(value: Any) -> str:
@@ -71,11 +89,11 @@ def _date_part(value: Any) -> str:
 
 
 async def answer_order(
-    dispatcher: CollectingDispatcher, settings: ApiSettings, number: str
+    dispatcher: CollectingDispatcher, settings: ApiSettings, number: str, sender_id: str | None
 ) -> list[EventType]:
-    """Look up `number` and utter its status; shared by order_status and inform."""
+    """Look up `number` as the conversation `sender_id` may see it and utter its status; shared by order_status and inform."""
     try:
-        order = await fetch_order(settings, number)
+        order = await fetch_order(settings, number, sender_id)
     except OrderNotFound:
         dispatcher.utter_message(response="utter_order_not_found", order_number=number)
         # Forget it, so the next "where is my order?" asks instead of repeating this.
@@ -109,4 +127,4 @@ class ActionCheckOrder(Action):
                 return [SlotSet(ORDER_NUMBER_SLOT, None)]
             dispatcher.utter_message(response="utter_ask_order_number")
             return []
-        return await answer_order(dispatcher, self._settings, number)
+        return await answer_order(dispatcher, self._settings, number, tracker.sender_id)

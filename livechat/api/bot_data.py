@@ -1,15 +1,22 @@
-"""GET /api/bot/*: the shop data the Rasa action server reads (orders, products), behind a bearer token."""
+"""GET /api/bot/*: the shop data the Rasa action server reads (orders, products), behind a bearer token.
+
+An order's details (amounts, items, carrier, tracking number) go only to the conversation of the
+visitor identified as the order's customer; anyone else who types its number learns its status and
+expected delivery, which is what a parcel notice on a doorstep tells too.
+"""
 
 from __future__ import annotations
 
 import hmac
 import re
+import uuid
 
 from aiohttp import web
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.api.appkeys import SERVICES
-from livechat.db.models import Order, Product
+from livechat.db.models import Conversation, Order, Product, Visitor
 from livechat.errors import InvalidInput, NotFound, Unauthorized
 
 ORDER_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -28,27 +35,49 @@ def _money(cents: int) -> str:
 
 
 async def get_order(request: web.Request) -> web.Response:
+    """?conversation=<the Rasa sender id, our conversation id>: whose chat asks, for the details."""
     _check_bot_token(request)
     number = request.match_info["number"].lstrip("#")
     if not ORDER_NUMBER.match(number):
         raise InvalidInput("That is not an order number.", code="invalid_order_number")
     async with request.app[SERVICES].sessions() as session:
         order = await session.scalar(select(Order).where(Order.number == number))
-    if order is None:
-        raise NotFound(f"There is no order {number}.", code="order_not_found")
+        if order is None:
+            raise NotFound(f"There is no order {number}.", code="order_not_found")
+        asker = await _asking_customer(session, request.query.get("conversation"))
+    for_customer = order.customer_id is not None and order.customer_id == asker
+    details = {
+        "total": _money(order.total_cents),
+        "currency": order.currency,
+        "items": [{"name": i.get("name"), "quantity": i.get("quantity", 1)} for i in order.items],
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+    }
     return web.json_response(
         {
             "number": order.number,
             "status": order.status,
             "placed_at": order.placed_at.isoformat(),
             "updated_at": order.updated_at.isoformat(),
-            "total": _money(order.total_cents),
-            "currency": order.currency,
-            "items": [{"name": i.get("name"), "quantity": i.get("quantity", 1)} for i in order.items],
-            "carrier": order.carrier,
-            "tracking_number": order.tracking_number,
             "estimated_delivery": order.estimated_delivery,
+            "for_customer": for_customer,
+            # What the order has and this asker is not told, so the bot can say where to get it.
+            "withheld": [] if for_customer else sorted(k for k, v in details.items() if v),
+            **(details if for_customer else dict.fromkeys(details)),
         }
+    )
+
+
+async def _asking_customer(session: AsyncSession, conversation: str | None) -> uuid.UUID | None:
+    """The customer the conversation's visitor is identified as, if any."""
+    try:
+        conversation_id = uuid.UUID(conversation) if conversation else None
+    except ValueError:
+        return None
+    if conversation_id is None:
+        return None
+    return await session.scalar(
+        select(Visitor.customer_id).join(Conversation, Conversation.visitor_id == Visitor.id).where(Conversation.id == conversation_id)
     )
 
 

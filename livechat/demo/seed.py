@@ -48,6 +48,26 @@ async def seed_demo(session: AsyncSession, *, now: datetime | None = None) -> No
         session.add(order)
 
 
+# The demo shop's signed-in shopper: the demo page's "Sign in as Jane" identifies the visitor as her, and
+# she placed the demo orders, so the bot tells her their tracking numbers and amounts (anyone else: the status).
+DEMO_CUSTOMER = ("demo-jane", "jane@northwind.example", "Jane Doe")
+
+
+async def seed_demo_customer(session: AsyncSession) -> None:
+    """Create the demo shopper if missing and make the demo orders hers."""
+    from livechat.db.models import Customer, CustomerIdentity
+
+    external_ref, email, name = DEMO_CUSTOMER
+    customer = await session.scalar(select(Customer).where(Customer.external_ref == external_ref))
+    if customer is None:
+        customer = Customer(external_ref=external_ref)
+        session.add(customer)
+        await session.flush()
+        session.add(CustomerIdentity(customer_id=customer.id, email=email, name=name))
+    for order in await session.scalars(select(Order).where(Order.number.in_([number for number, *_ in ORDERS]))):
+        order.customer_id = customer.id
+
+
 # (email, name, password, role, teams, languages) — for the demo only; `livechat create-agent` makes real ones.
 DEMO_AGENTS = [
     ("agent@demo.shop", "Anna", "demo-agent-1", "agent", ["support"], ["en", "pl"]),

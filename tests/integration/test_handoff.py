@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from tests.support.agent import AgentClient, add_agent
+from tests.support.orders import own_order
 from tests.support.visitor import Visitor
 
 pytestmark = pytest.mark.rasa
@@ -48,7 +49,7 @@ async def recognized(database_url: str, conversation_id: str) -> list[dict]:
         await engine.dispose()
 
 
-async def profile_of(database_url: str, visitor_id: str) -> dict:
+async def profile_of(database_url: str, subject_id: str) -> dict:
     import uuid
 
     from livechat.db.engine import create_engine, create_session_factory
@@ -57,7 +58,7 @@ async def profile_of(database_url: str, visitor_id: str) -> dict:
     engine = create_engine(database_url)
     try:
         async with create_session_factory(engine)() as session:
-            return (await session.get(Profile, uuid.UUID(visitor_id))).state
+            return (await session.get(Profile, uuid.UUID(subject_id))).state
     finally:
         await engine.dispose()
 
@@ -72,6 +73,8 @@ async def test_request_for_a_person_then_handback_keeps_the_context(backend, mak
     await add_agent(backend.database_url, "anna@shop.test", name="Anna")
     anna = await AgentClient.login(node.base_url, "anna@shop.test")
     visitor = await Visitor.start(node.base_url)
+    # The bot tells an order's tracking number only to its customer.
+    customer_id = await own_order(backend.database_url, visitor, "1002")
 
     asked = await visitor.say("where is my order 1002?")
     answer = await visitor.wait_for_reply_after(asked["seq"])
@@ -121,11 +124,11 @@ async def test_request_for_a_person_then_handback_keeps_the_context(backend, mak
     status = await visitor.wait_for_reply_after(follow_up["seq"])
     assert "1002" in status["text"], "the bot asked again for the order number it already had"
 
-    # What the bot understood lands in the interaction log and the visitor's profile.
+    # What the bot understood lands in the interaction log and the profile (the customer's: the visitor identified).
     intents = await recognized(backend.database_url, conv)
     assert intents[0]["intent"] == "order_status" and {"entity": "order_number", "value": "1002"} in intents[0]["entities"]
     assert [i["intent"] for i in intents].count("order_status") == 2 and "human_handoff" in [i["intent"] for i in intents]
-    profile = await profile_of(backend.database_url, visitor.visitor_id)
+    profile = await profile_of(backend.database_url, customer_id)
     assert profile["tally"]["intents"]["order_status"] == 2
 
 

@@ -9,6 +9,7 @@ import pytest
 from livechat.language_detection import LanguageDetector
 from tests.integration.test_handoff import profile_of
 from tests.support.agent import AgentClient, add_agent
+from tests.support.orders import own_order
 from tests.support.visitor import Visitor
 
 pytestmark = pytest.mark.rasa
@@ -46,6 +47,7 @@ async def test_an_order_question_is_answered_in_the_visitors_language(backend, m
     node = await make_node(backend, rasa_url=rasa.rasa_url)
     # The shop page is English: the visitor's own words decide.
     visitor = await Visitor.start(node.base_url, language="en")
+    await own_order(backend.database_url, visitor, "1002")
     asked = await visitor.say(ORDER_QUESTION[language])
     answer = await visitor.wait_for_reply_after(asked["seq"])
     assert "1002" in answer["text"] and "DHL" in answer["text"], answer

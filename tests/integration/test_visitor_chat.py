@@ -10,7 +10,10 @@ from sqlalchemy import func, select, update
 
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Message, Order
+from tests.support.orders import own_order
 from tests.support.visitor import Visitor
+
+TRACKING = "JD014600006281230002"  # order 1002 of the demo seed, shipped with DHL
 
 pytestmark = pytest.mark.rasa
 
@@ -40,6 +43,25 @@ async def test_order_status_is_answered_from_the_database(backend, node):
     reply = await visitor.wait_for_reply_after(sent["seq"])
     assert "1002" in reply["text"] and "delivered" in reply["text"].lower(), reply
     await visitor.disconnect()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_only_the_orders_customer_hears_its_tracking_number(backend, node):
+    stranger = await Visitor.start(node.base_url)
+    await stranger.say("where is my order 1002?")
+    await stranger.wait_for(lambda: any("sign in" in (m["text"] or "") for m in stranger.bot_messages()), what="where to get the details")
+    told = " ".join(m["text"] or "" for m in stranger.bot_messages())
+    assert "1002" in told and "shipped" in told and "DHL" not in told and TRACKING not in told, told
+
+    owner = await Visitor.start(node.base_url)
+    await own_order(backend.database_url, owner, "1002")
+    sent = await owner.say("where is my order 1002?")
+    reply = await owner.wait_for_reply_after(sent["seq"])
+    assert "DHL" in reply["text"] and TRACKING in reply["text"], reply
+    # A later turn's answer comes after everything of this one: no hint to sign in was among it.
+    thanks = await owner.say("thanks")
+    await owner.wait_for_reply_after(thanks["seq"])
+    assert not any("sign in" in (m["text"] or "") for m in owner.bot_messages()), owner.bot_messages()
 
 
 async def test_greeting_offers_quick_replies_that_work(node):

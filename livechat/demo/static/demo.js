@@ -138,6 +138,23 @@
     if (event.key === CART_KEY) render(readCart());
   });
 
+  // A real shop identifies its logged-in customer; here a button stands in for the login. Jane placed the
+  // demo orders, so once she is identified the bot tells her their tracking numbers and amounts.
+  const signIn = document.querySelector(".sign-in-button");
+  const signInStatus = document.querySelector(".sign-in-status");
+  signIn.addEventListener("click", function () {
+    if (!window.ShopChat) return;
+    signIn.disabled = true;
+    window.ShopChat.identify({ external_id: "demo-jane", email: "jane@northwind.example", name: "Jane Doe", consent: true })
+      .then(function () {
+        signInStatus.textContent = "Signed in as Jane Doe: ask the chat about order 1002 again.";
+      })
+      .catch(function (err) {
+        signIn.disabled = false;
+        signInStatus.textContent = "Could not sign in (" + (err && err.code ? err.code : "error") + ").";
+      });
+  });
+
   render(readCart());
   // The widget registers window.ShopChat on DOMContentLoaded (its script is deferred).
   window.addEventListener("load", function () {

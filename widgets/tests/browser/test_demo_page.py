@@ -5,11 +5,21 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
+from livechat.db.engine import create_engine, create_session_factory
+from livechat.demo.seed import seed_demo_customer
+
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 
 
 @pytest.fixture
 async def node(sqlite_backend, make_node, rasa):
+    # As `livechat seed-demo` does: the demo orders belong to the demo shopper the page can sign in as.
+    engine = create_engine(sqlite_backend.database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await seed_demo_customer(session)
+    finally:
+        await engine.dispose()
     return await make_node(sqlite_backend, rasa_url=rasa.rasa_url)
 
 
@@ -31,7 +41,17 @@ async def test_a_visitor_asks_for_an_order_and_keeps_the_history(node, browser, 
     log = page.get_by_role("log")
     await expect(log).to_contain_text("where is my order 1002?")
     await expect(log).to_contain_text("shipped", timeout=20_000)
-    await expect(log).to_contain_text("DHL")
+    # A stranger may type any order number: no tracking number, and where to get it.
+    await expect(log).to_contain_text("sign in to your account")
+    assert "DHL" not in await log.inner_text()
+
+    # Signed in as the customer who placed the order (the page's stand-in for the shop's login), the
+    # visitor asks again and gets the tracking number.
+    await page.get_by_role("button", name="Sign in as Jane").click()
+    await expect(page.locator(".sign-in-status")).to_contain_text("Signed in as Jane Doe")
+    await chat_input.fill("where is my order #1002?")
+    await chat_input.press("Enter")
+    await expect(log).to_contain_text("DHL", timeout=20_000)
     await page.screenshot(path=screenshots / "demo-order-status.png")
 
     # Quick replies from the bot are buttons that work.

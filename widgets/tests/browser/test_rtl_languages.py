@@ -66,8 +66,9 @@ async def test_a_right_to_left_chat_from_the_widget_to_the_console(sqlite_backen
     box = shop.locator("textarea, input[type=text]").first
     await box.fill(chat["question"])
     await box.press("Enter")
-    # The bot answers in the visitor's language, from the order in the database.
-    answer = shop.locator(".msg.bot .bubble").filter(has_text="DHL")
+    # The bot answers in the visitor's language, from the order in the database (its status: the
+    # visitor is not identified as the order's customer).
+    answer = shop.locator(".msg.bot .bubble").filter(has_text="1002").first
     await expect(answer).to_contain_text(chat["answer_word"], timeout=20_000)
     assert await direction(answer) == "rtl"
     assert await direction(shop.locator(".msg.visitor .bubble").first) == "rtl"
