@@ -147,11 +147,14 @@
     signIn.disabled = true;
     window.ShopChat.identify({ external_id: "demo-jane", email: "jane@northwind.example", name: "Jane Doe", consent: true })
       .then(function () {
+        signIn.textContent = "Jane Doe";
+        signIn.title = "Signed in (demo)";
         signInStatus.textContent = "Signed in as Jane Doe: ask the chat about order 1002 again.";
       })
       .catch(function (err) {
         signIn.disabled = false;
-        signInStatus.textContent = "Could not sign in (" + (err && err.code ? err.code : "error") + ").";
+        signIn.title = "Could not sign in (" + (err && err.code ? err.code : "error") + ")";
+        signInStatus.textContent = signIn.title + ".";
       });
   });
 
