@@ -175,6 +175,7 @@ async def identify(tx: Tx, visitor_id: uuid.UUID, request: IdentifyIn, *, identi
     tx.session.add(identity)
     merged_from = visitor.customer_id if visitor.customer_id not in (None, customer.id) else None
     visitor.customer_id = customer.id
+    visitor.identity_verified = identity_secret is not None  # verify_identity refused it otherwise
     record(tx, "visitor.identified", visitor_id=visitor.id, customer_id=customer.id,
            data={"fields": sorted(k for k, v in request.model_dump().items() if v), "merged_from": str(merged_from) if merged_from else None})
     return customer.id

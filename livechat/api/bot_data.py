@@ -44,7 +44,8 @@ async def get_order(request: web.Request) -> web.Response:
         order = await session.scalar(select(Order).where(Order.number == number))
         if order is None:
             raise NotFound(f"There is no order {number}.", code="order_not_found")
-        asker = await _asking_customer(session, request.query.get("conversation"))
+        asker = await _asking_customer(session, request.query.get("conversation"),
+                                       verified_only=request.app[SERVICES].settings.identity_secret is not None)
     for_customer = order.customer_id is not None and order.customer_id == asker
     details = {
         "total": _money(order.total_cents),
@@ -68,17 +69,22 @@ async def get_order(request: web.Request) -> web.Response:
     )
 
 
-async def _asking_customer(session: AsyncSession, conversation: str | None) -> uuid.UUID | None:
-    """The customer the conversation's visitor is identified as, if any."""
+async def _asking_customer(session: AsyncSession, conversation: str | None, *, verified_only: bool) -> uuid.UUID | None:
+    """The customer the conversation's visitor is identified as, if any. Where the shop verifies
+    identification, a link the shop did not sign (one made before it turned verification on) counts for nothing."""
     try:
         conversation_id = uuid.UUID(conversation) if conversation else None
     except ValueError:
         return None
     if conversation_id is None:
         return None
-    return await session.scalar(
-        select(Visitor.customer_id).join(Conversation, Conversation.visitor_id == Visitor.id).where(Conversation.id == conversation_id)
-    )
+    row = (await session.execute(
+        select(Visitor.customer_id, Visitor.identity_verified)
+        .join(Conversation, Conversation.visitor_id == Visitor.id).where(Conversation.id == conversation_id)
+    )).first()
+    if row is None or (verified_only and not row.identity_verified):
+        return None
+    return row.customer_id
 
 
 async def find_products(request: web.Request) -> web.Response:

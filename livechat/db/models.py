@@ -97,6 +97,8 @@ class Visitor(Base):
     # The latest consent decisions (None: not asked yet); the history is in `consents`.
     consent_tracking: Mapped[bool | None] = mapped_column(Boolean)
     consent_identification: Mapped[bool | None] = mapped_column(Boolean)
+    # Whether the link to customer_id was signed by the shop (LIVECHAT_IDENTITY_SECRET) or is the visitor's own claim.
+    identity_verified: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Consent(Base):

@@ -3,8 +3,14 @@ conversation of the visitor identified as the order's customer; anyone else lear
 
 from __future__ import annotations
 
-import aiohttp
+import uuid
 
+import aiohttp
+from sqlalchemy import update
+
+from livechat.db.engine import create_engine, create_session_factory
+from livechat.db.models import Order, Visitor as VisitorRow
+from livechat.visitor_privacy import identity_hash
 from tests.support.orders import own_order
 from tests.support.visitor import Visitor
 
@@ -38,3 +44,34 @@ async def test_an_orders_details_go_only_to_its_customers_conversation(sqlite_ba
         assert [answer[k] for k in ("carrier", "tracking_number", "total", "currency", "items")] == [None] * 5
         assert answer["withheld"] == ["carrier", "currency", "items", "total", "tracking_number"]
         assert TRACKING not in str(answer)
+
+
+async def _order_1002(base_url: str, token: str, conversation: str) -> dict:
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.get(f"{base_url}/api/bot/orders/1002", params={"conversation": conversation}) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+
+async def test_where_the_shop_verifies_identification_only_a_signed_link_gets_the_details(sqlite_backend, make_node, bot_api_token):
+    secret = "shop-identity-secret-0123456789"
+    node = await make_node(sqlite_backend, identity_secret=secret)
+    signed = await Visitor.start(node.base_url)
+    await signed.call("consent", {"purpose": "identification", "granted": True})
+    identified = await signed.call("identify", {"external_id": "cust-7", "identity_hash": identity_hash(secret, "cust-7", None)})
+    assert identified["ok"], identified
+    # A link made before the shop turned verification on: the visitor's own claim, to the same customer.
+    claimed = await Visitor.start(node.base_url)
+    engine = create_engine(sqlite_backend.database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            customer = uuid.UUID(identified["customer_id"])
+            await session.execute(update(Order).where(Order.number == "1002").values(customer_id=customer))
+            await session.execute(update(VisitorRow).where(VisitorRow.id == uuid.UUID(claimed.visitor_id)).values(customer_id=customer))
+    finally:
+        await engine.dispose()
+
+    mine = await _order_1002(node.base_url, bot_api_token, (await signed.say("hi"))["conversation_id"])
+    assert mine["for_customer"] and mine["tracking_number"] == TRACKING
+    unsigned = await _order_1002(node.base_url, bot_api_token, (await claimed.say("hi"))["conversation_id"])
+    assert not unsigned["for_customer"] and unsigned["tracking_number"] is None and "tracking_number" in unsigned["withheld"]

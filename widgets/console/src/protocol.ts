@@ -87,6 +87,8 @@ export interface Identity {
   email: string | null;
   name: string | null;
   phone: string | null;
+  /** Signed by the shop (verified identification); false: the visitor's own claim. */
+  verified?: boolean;
 }
 
 export interface Order {

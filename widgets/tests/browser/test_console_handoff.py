@@ -75,6 +75,9 @@ async def test_a_whole_handoff_between_the_shop_and_the_console(node, browser, s
     # The bot part.
     await send(shop, "where is my order 1002?")
     await expect(log).to_contain_text("1002 has shipped", timeout=20_000)
+    # The visitor signs in on the shop page (the demo's stand-in for a login, unsigned: the visitor's own claim).
+    await shop.get_by_role("button", name="Sign in as Jane").click()
+    await expect(shop.locator(".sign-in-button")).to_have_text("Jane Doe")
 
     # The visitor asks for a person; Anna is online and gets the chat with a notification.
     await shop.get_by_role("button", name="Talk to a person").click()
@@ -85,6 +88,10 @@ async def test_a_whole_handoff_between_the_shop_and_the_console(node, browser, s
     thread = console.get_by_role("log", name="Conversation")
     await expect(thread).to_contain_text("where is my order 1002?")
     await expect(thread).to_contain_text("1002 has shipped")  # the bot part is there: nobody repeats anything
+    # Who it is, and that nobody vouched for it: Anna checks before she shares an order's details.
+    customer = console.get_by_role("complementary", name="Customer")
+    await expect(customer).to_contain_text("Jane Doe")
+    await expect(customer).to_contain_text("Not verified: the visitor's own claim")
 
     # They chat, each seeing the other typing.
     reply_box = console.get_by_label("Reply")

@@ -63,7 +63,13 @@ export class CustomerPanel {
         ])
       : el("p", { className: "anonymous", text: "Anonymous visitor" });
     const contact = !hasIdentity && summary?.contact_email ? definition([["Contact email", summary.contact_email]]) : null;
-    this.body.appendChild(section("Identity", identity, contact, definition([["Language", (customer.language ?? summary?.language ?? "").toUpperCase() || null], ["Customer id", customer.customer_id]])));
+    // A claimed identity is what anyone can type into the shop page: the agent checks before sharing order details.
+    const trust = hasIdentity
+      ? id?.verified
+        ? el("p", { className: "identity-trust verified", text: "Verified by the shop" })
+        : el("p", { className: "identity-trust unverified", text: "Not verified: the visitor's own claim" })
+      : null;
+    this.body.appendChild(section("Identity", identity, trust, contact, definition([["Language", (customer.language ?? summary?.language ?? "").toUpperCase() || null], ["Customer id", customer.customer_id]])));
 
     const segments = el("ul", { className: "chips", attrs: { "aria-label": "Segments" } });
     for (const s of customer.segments ?? []) segments.appendChild(el("li", { className: "chip", text: humanize(s) }));
