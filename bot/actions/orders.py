@@ -64,6 +64,8 @@ def order_replies(order: dict[str, Any]) -> list[Reply]:
     }
     status = values["status"]
     withheld = set(order.get("withheld") or ())
+    # Where the rest is: the customer's account, or for a guest order its confirmation email.
+    elsewhere = ("utter_order_details_guest" if order.get("placed_as_guest") else "utter_order_details_private", values)
     if status == "shipped":
         has_tracking = values["carrier"] and values["tracking_number"]
         replies = [
@@ -72,14 +74,14 @@ def order_replies(order: dict[str, Any]) -> list[Reply]:
         if values["estimated_delivery"]:
             replies.append(("utter_order_estimated_delivery", values))
         if "tracking_number" in withheld:
-            replies.append(("utter_order_details_private", values))
+            replies.append(elsewhere)
         return replies
     response = STATUS_RESPONSES.get(status, "utter_order_status_other")
     if response not in AMOUNT_RESPONSES or values["total"]:
         return [(response, values)]
     replies = [(AMOUNT_RESPONSES[response], values)]
     if "total" in withheld:
-        replies.append(("utter_order_details_private", values))
+        replies.append(elsewhere)
     return replies
 
 

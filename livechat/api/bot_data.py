@@ -62,6 +62,8 @@ async def get_order(request: web.Request) -> web.Response:
             "updated_at": order.updated_at.isoformat(),
             "estimated_delivery": order.estimated_delivery,
             "for_customer": for_customer,
+            # No customer account behind it: nobody gets the details here; the confirmation email has them.
+            "placed_as_guest": order.customer_id is None,
             # What the order has and this asker is not told, so the bot can say where to get it.
             "withheld": [] if for_customer else sorted(k for k, v in details.items() if v),
             **(details if for_customer else dict.fromkeys(details)),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livechat.db.models import Order, Product
+from livechat.db.models import Customer, CustomerIdentity, Order, Product
 
 PRODUCTS = [
     ("SW-001", "Merino wool sweater", 8900, 12),
@@ -55,8 +55,6 @@ DEMO_CUSTOMER = ("demo-jane", "jane@northwind.example", "Jane Doe")
 
 async def seed_demo_customer(session: AsyncSession) -> None:
     """Create the demo shopper if missing and make the demo orders hers."""
-    from livechat.db.models import Customer, CustomerIdentity
-
     external_ref, email, name = DEMO_CUSTOMER
     customer = await session.scalar(select(Customer).where(Customer.external_ref == external_ref))
     if customer is None:

@@ -35,7 +35,7 @@ async def test_an_orders_details_go_only_to_its_customers_conversation(sqlite_ba
         told_to_others = [await order({"conversation": stranger_conversation}), await order({}),
                           await order({"conversation": "not-a-conversation"})]
 
-    assert mine["for_customer"] and mine["withheld"] == []
+    assert mine["for_customer"] and mine["withheld"] == [] and not mine["placed_as_guest"]
     assert (mine["carrier"], mine["tracking_number"], mine["total"], mine["currency"]) == ("DHL", TRACKING, "118.00", "EUR")
     assert [i["name"] for i in mine["items"]] == ["Merino wool sweater", "Wool scarf"]
     for answer in told_to_others:
@@ -43,7 +43,15 @@ async def test_an_orders_details_go_only_to_its_customers_conversation(sqlite_ba
         assert answer["estimated_delivery"] == mine["estimated_delivery"]
         assert [answer[k] for k in ("carrier", "tracking_number", "total", "currency", "items")] == [None] * 5
         assert answer["withheld"] == ["carrier", "currency", "items", "total", "tracking_number"]
-        assert TRACKING not in str(answer)
+        assert TRACKING not in str(answer) and not answer["placed_as_guest"]
+
+
+async def test_a_guest_orders_details_go_to_nobody_through_the_bot(sqlite_backend, make_node, bot_api_token):
+    node = await make_node(sqlite_backend)
+    visitor = await Visitor.start(node.base_url)
+    conversation = (await visitor.say("hi"))["conversation_id"]
+    answer = await _order_1002(node.base_url, bot_api_token, conversation)  # the demo seed's orders have no customer
+    assert (answer["status"], answer["placed_as_guest"], answer["for_customer"], answer["tracking_number"]) == ("shipped", True, False, None)
 
 
 async def _order_1002(base_url: str, token: str, conversation: str) -> dict:

@@ -47,14 +47,19 @@ async def test_order_status_is_answered_from_the_database(backend, node):
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_only_the_orders_customer_hears_its_tracking_number(backend, node):
-    stranger = await Visitor.start(node.base_url)
-    await stranger.say("where is my order 1002?")
-    await stranger.wait_for(lambda: any("sign in" in (m["text"] or "") for m in stranger.bot_messages()), what="where to get the details")
-    told = " ".join(m["text"] or "" for m in stranger.bot_messages())
-    assert "1002" in told and "shipped" in told and "DHL" not in told and TRACKING not in told, told
+    async def stranger_hears(hint: str) -> None:
+        stranger = await Visitor.start(node.base_url)
+        await stranger.say("where is my order 1002?")
+        await stranger.wait_for(lambda: any(hint in (m["text"] or "") for m in stranger.bot_messages()), what="where to get the details")
+        told = " ".join(m["text"] or "" for m in stranger.bot_messages())
+        assert "1002" in told and "shipped" in told and "DHL" not in told and TRACKING not in told, told
 
+    # A guest order (no customer account): its confirmation email has the details.
+    await stranger_hears("confirmation email")
     owner = await Visitor.start(node.base_url)
     await own_order(backend.database_url, owner, "1002")
+    # Now its customer's: they see it signed in.
+    await stranger_hears("sign in")
     sent = await owner.say("where is my order 1002?")
     reply = await owner.wait_for_reply_after(sent["seq"])
     assert "DHL" in reply["text"] and TRACKING in reply["text"], reply
