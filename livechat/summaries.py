@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livechat.db.models import Agent, Conversation, Message
+from livechat.db.models import Agent, Conversation, CustomerIdentity, Message, Visitor
 
 PREVIEW_CHARS = 140
 
@@ -66,6 +66,24 @@ async def agent_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.U
     return {agent_id: name for agent_id, name in rows}
 
 
+async def visitor_names(session: AsyncSession, visitor_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of the customers these visitors identified as (those who gave one)."""
+    if not visitor_ids:
+        return {}
+    rows = await session.execute(
+        select(Visitor.id, CustomerIdentity.name)
+        .join(CustomerIdentity, CustomerIdentity.customer_id == Visitor.customer_id)
+        .where(Visitor.id.in_(visitor_ids), CustomerIdentity.name.is_not(None))
+    )
+    return {visitor_id: name for visitor_id, name in rows}
+
+
+def named(wire: dict[str, Any], visitor_name: str | None) -> dict[str, Any]:
+    """A summary with the visitor's name. Summaries sent for a new message leave it out (no lookup per
+    message); the console keeps the name it has."""
+    return {**wire, "visitor_name": visitor_name}
+
+
 async def summaries(session: AsyncSession, convs: list[Conversation]) -> list[dict[str, Any]]:
     keys = [(c.id, c.last_seq) for c in convs if c.last_seq > 0]
     last: dict[uuid.UUID, Message] = {}
@@ -73,7 +91,11 @@ async def summaries(session: AsyncSession, convs: list[Conversation]) -> list[di
         rows = await session.scalars(select(Message).where(tuple_(Message.conversation_id, Message.seq).in_(keys)))
         last = {m.conversation_id: m for m in rows}
     names = await agent_names(session, {c.assignee_id for c in convs if c.assignee_id})
-    return [summary(c, last_message=last.get(c.id), assignee_name=names.get(c.assignee_id)) for c in convs]
+    visitors = await visitor_names(session, {c.visitor_id for c in convs})
+    return [
+        named(summary(c, last_message=last.get(c.id), assignee_name=names.get(c.assignee_id)), visitors.get(c.visitor_id))
+        for c in convs
+    ]
 
 
 async def one_summary(session: AsyncSession, conv: Conversation) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from livechat.realtime.server import (
     visitor_room,
 )
 from livechat.services import Services
-from livechat.summaries import reduced, summary
+from livechat.summaries import named, reduced, summary, visitor_names
 from livechat.transaction import DomainEvent
 from livechat.visitors import conversation_to_wire
 
@@ -71,8 +71,15 @@ class Broadcaster:
             rooms.append(agent_room(conv.assignee_id))
         return rooms
 
+    async def _visitor_name(self, visitor_id: uuid.UUID) -> str | None:
+        if self._services is None:
+            return None
+        async with self._services.sessions() as session:
+            return (await visitor_names(session, {visitor_id})).get(visitor_id)
+
     async def _publish_summary(
         self, conv: Conversation, last_message: Message | None, *, state_changed: bool, skip_sids: list[str] | None = None,
+        with_visitor_name: bool = True,
     ) -> None:
         name = await self._name(conv.assignee_id)
         if state_changed:
@@ -81,7 +88,10 @@ class Broadcaster:
         rooms = self._list_rooms(conv)
         if skip_sids and self._nobody_else(AGENT_NAMESPACE, rooms, skip_sids):
             return
-        await self._to_agents("conversation", summary(conv, last_message=last_message, assignee_name=name), rooms, skip_sid=skip_sids)
+        wire = summary(conv, last_message=last_message, assignee_name=name)
+        if with_visitor_name:
+            wire = named(wire, await self._visitor_name(conv.visitor_id))
+        await self._to_agents("conversation", wire, rooms, skip_sid=skip_sids)
 
     # -- listeners ---------------------------------------------------------------------------------
 
@@ -100,7 +110,7 @@ class Broadcaster:
         watchers = None
         if event.data.get("language", conv.language) == conv.language:
             watchers = [sid for sid, _eio_sid in self._sio.manager.get_participants(AGENT_NAMESPACE, room)]
-        await self._publish_summary(conv, message, state_changed=False, skip_sids=watchers)
+        await self._publish_summary(conv, message, state_changed=False, skip_sids=watchers, with_visitor_name=False)
 
     async def on_state_changed(self, event: DomainEvent) -> None:
         conv: Conversation = event.data["conversation"]

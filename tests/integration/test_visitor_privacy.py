@@ -82,21 +82,22 @@ async def test_identify_needs_consent_and_links_devices_to_one_customer(pg_backe
     events = await _rows(pg_backend.database_url, select(InteractionEvent).where(InteractionEvent.type == "visitor.identified"))
     assert events and all("kim@example.com" not in str(e.data) and "Kim" not in str(e.data) for e in events)
     # Nobody signed it: the console shows the agent it is the visitor's own claim.
-    assert (await _panel_identity(pg_backend.database_url, node.base_url, laptop))["verified"] is False
+    view = await _console_view(pg_backend.database_url, node.base_url, laptop)
+    assert view["customer"]["identity"]["verified"] is False and view["conversation"]["visitor_name"] == "Kim"
 
 
 SHOP_SECRET = "shop-identity-secret-0123456789"
 
 
-async def _panel_identity(database_url: str, base_url: str, visitor: Visitor) -> dict:
-    """The identity the console's customer panel shows for the visitor's conversation (seen by a supervisor)."""
+async def _console_view(database_url: str, base_url: str, visitor: Visitor) -> dict:
+    """What the console shows of the visitor's conversation (seen by a supervisor): its summary and customer panel."""
     conversation = (await visitor.say("hello"))["conversation_id"]
     email = f"sup-{visitor.visitor_id[:8]}@shop.test"
     await add_agent(database_url, email, role="supervisor")
     supervisor = await AgentClient.login(base_url, email)
     status, detail = await supervisor.rest("GET", f"/api/agent/conversations/{conversation}")
     assert status == 200, detail
-    return detail["customer"]["identity"]
+    return detail
 
 
 async def test_with_an_identity_secret_only_the_shops_signed_claims_identify(sqlite_backend, make_node):
@@ -133,7 +134,9 @@ async def test_with_an_identity_secret_only_the_shops_signed_claims_identify(sql
     assert again["ok"] and again["customer_id"] == linked["customer_id"]
 
     # The console tells the agent the shop vouched for who this is.
-    assert (await _panel_identity(sqlite_backend.database_url, node.base_url, kim))["verified"] is True
+    view = await _console_view(sqlite_backend.database_url, node.base_url, kim)
+    assert view["customer"]["identity"]["verified"] is True
+    assert view["conversation"]["visitor_name"] == "Kim"  # the lists name the conversation after her
 
 
 async def test_satisfaction_rating_after_close(sqlite_backend, make_node):

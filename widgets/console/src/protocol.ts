@@ -49,6 +49,8 @@ export interface Summary {
   resolution: string | null;
   offline: boolean;
   contact_email: string | null;
+  /** The identified customer's name; absent from summaries sent for a new message (keep the one held). */
+  visitor_name?: string | null;
   last_seq: number;
   visitor_read_seq: number;
   agent_read_seq: number;

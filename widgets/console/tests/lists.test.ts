@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConversationStore, mergeSummary, viewsFor, viewsOf } from "../src/lists";
+import { visitorLabel } from "../src/ui/lists";
 import { agent, summary } from "./fakes";
 
 const me = agent({ id: "a-1", teams: ["sales"] });
@@ -101,4 +102,15 @@ test("unread: news past what agents read, on a conversation with or waiting for 
   assert.equal(store.isUnread(summary({ state: "bot", last_seq: 4, last_message: { seq: 4, sender: "visitor", text: "x" } })), false);
   assert.equal(store.isUnread(summary({ state: "queued", last_seq: 4, last_message: { seq: 4, sender: "agent", text: "x" } })), false);
   assert.equal(store.isUnread(summary({ id: "c-2", state: "queued", last_seq: 3, last_message: { seq: 3, sender: "system", text: "Nobody online" } })), true, "a fresh handoff ends with a notice");
+});
+
+test("a conversation is named after the identified customer, and keeps the name when a message's summary leaves it out", () => {
+  assert.equal(visitorLabel(summary({ visitor_name: "Kim", contact_email: "kim@example.com" })), "Kim");
+  assert.equal(visitorLabel(summary({ contact_email: "kim@example.com" })), "kim@example.com");
+  assert.equal(visitorLabel(summary()), "Visitor v-1234");
+  const store = new ConversationStore(me);
+  store.upsert(summary({ state: "queued", visitor_name: "Kim", last_seq: 1 }));
+  store.upsert(summary({ state: "queued", last_seq: 2 })); // sent for a new message: no visitor_name key
+  assert.equal(store.get("c-1")?.visitor_name, "Kim");
+  assert.equal(store.get("c-1")?.last_seq, 2);
 });

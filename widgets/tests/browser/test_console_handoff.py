@@ -84,6 +84,7 @@ async def test_a_whole_handoff_between_the_shop_and_the_console(node, browser, s
     await expect(shop.locator(".subtitle")).to_have_text("Anna from the shop team", timeout=20_000)
     await expect(console).to_have_title(re.compile(r"^\(\d+\) Agent console$"), timeout=10_000)
     await console.get_by_role("tab", name="Mine").click()
+    await expect(console.locator("button.conv").first).to_contain_text("Jane Doe")  # named after who signed in
     await console.locator("button.conv").first.click()
     thread = console.get_by_role("log", name="Conversation")
     await expect(thread).to_contain_text("where is my order 1002?")

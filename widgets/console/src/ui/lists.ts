@@ -11,8 +11,9 @@ export interface ListHandlers {
 
 const SENDER_PREFIX: Record<string, string> = { visitor: "Visitor", bot: "Bot", agent: "Agent", system: "" };
 
-/** How a conversation is named in lists: the email left offline, else a short visitor id. */
-export function visitorLabel(s: Pick<Summary, "contact_email" | "visitor_id">): string {
+/** How a conversation is named in lists: the identified customer's name, the email left offline, else a short visitor id. */
+export function visitorLabel(s: Pick<Summary, "contact_email" | "visitor_id" | "visitor_name">): string {
+  if (s.visitor_name) return s.visitor_name;
   if (s.contact_email) return s.contact_email;
   return s.visitor_id ? `Visitor ${s.visitor_id.slice(0, 6)}` : "Visitor";
 }
