@@ -27,6 +27,8 @@ export class DashboardView {
   private debounceTimer: ReturnType<typeof setTimeout> | undefined;
   private visible = false;
   private loading = false;
+  /** A reload asked for while one was in flight: it runs when that one ends, so no change is missed. */
+  private reloadWanted = false;
 
   constructor(
     private readonly api: Api,
@@ -83,7 +85,11 @@ export class DashboardView {
   }
 
   private async load(): Promise<void> {
-    if (this.loading) return;
+    if (this.loading) {
+      // The load in flight may have read the figures before this change: read them again after it.
+      this.reloadWanted = true;
+      return;
+    }
     this.loading = true;
     try {
       const [dashboard, agents] = await Promise.all([this.api.dashboard(), this.api.agents()]);
@@ -94,6 +100,10 @@ export class DashboardView {
       this.error.show(`Cannot load the dashboard: ${(err as Error).message}`);
     } finally {
       this.loading = false;
+      if (this.reloadWanted) {
+        this.reloadWanted = false;
+        void this.load();
+      }
     }
   }
 
