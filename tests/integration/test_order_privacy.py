@@ -17,6 +17,14 @@ from tests.support.visitor import Visitor
 TRACKING = "JD014600006281230002"  # order 1002 of the demo seed, shipped with DHL
 
 
+async def _order_1002(base_url: str, token: str, params: dict[str, str]) -> dict:
+    """Order 1002 as the bot API tells it to the conversation in params (if any)."""
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.get(f"{base_url}/api/bot/orders/1002", params=params) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+
 async def test_an_orders_details_go_only_to_its_customers_conversation(sqlite_backend, make_node, bot_api_token):
     node = await make_node(sqlite_backend)
     owner = await Visitor.start(node.base_url)
@@ -25,15 +33,9 @@ async def test_an_orders_details_go_only_to_its_customers_conversation(sqlite_ba
     stranger = await Visitor.start(node.base_url)
     stranger_conversation = (await stranger.say("hi"))["conversation_id"]
 
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {bot_api_token}"}) as http:
-        async def order(params: dict[str, str]) -> dict:
-            async with http.get(f"{node.base_url}/api/bot/orders/1002", params=params) as response:
-                assert response.status == 200, await response.text()
-                return await response.json()
-
-        mine = await order({"conversation": owner_conversation})
-        told_to_others = [await order({"conversation": stranger_conversation}), await order({}),
-                          await order({"conversation": "not-a-conversation"})]
+    mine = await _order_1002(node.base_url, bot_api_token, {"conversation": owner_conversation})
+    told_to_others = [await _order_1002(node.base_url, bot_api_token, params)
+                      for params in ({"conversation": stranger_conversation}, {}, {"conversation": "not-a-conversation"})]
 
     assert mine["for_customer"] and mine["withheld"] == [] and not mine["placed_as_guest"]
     assert (mine["carrier"], mine["tracking_number"], mine["total"], mine["currency"]) == ("DHL", TRACKING, "118.00", "EUR")
@@ -50,15 +52,8 @@ async def test_a_guest_orders_details_go_to_nobody_through_the_bot(sqlite_backen
     node = await make_node(sqlite_backend)
     visitor = await Visitor.start(node.base_url)
     conversation = (await visitor.say("hi"))["conversation_id"]
-    answer = await _order_1002(node.base_url, bot_api_token, conversation)  # the demo seed's orders have no customer
+    answer = await _order_1002(node.base_url, bot_api_token, {"conversation": conversation})  # the demo seed's orders have no customer
     assert (answer["status"], answer["placed_as_guest"], answer["for_customer"], answer["tracking_number"]) == ("shipped", True, False, None)
-
-
-async def _order_1002(base_url: str, token: str, conversation: str) -> dict:
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
-        async with http.get(f"{base_url}/api/bot/orders/1002", params={"conversation": conversation}) as response:
-            assert response.status == 200, await response.text()
-            return await response.json()
 
 
 async def test_where_the_shop_verifies_identification_only_a_signed_link_gets_the_details(sqlite_backend, make_node, bot_api_token):
@@ -79,7 +74,7 @@ async def test_where_the_shop_verifies_identification_only_a_signed_link_gets_th
     finally:
         await engine.dispose()
 
-    mine = await _order_1002(node.base_url, bot_api_token, (await signed.say("hi"))["conversation_id"])
+    mine = await _order_1002(node.base_url, bot_api_token, {"conversation": (await signed.say("hi"))["conversation_id"]})
     assert mine["for_customer"] and mine["tracking_number"] == TRACKING
-    unsigned = await _order_1002(node.base_url, bot_api_token, (await claimed.say("hi"))["conversation_id"])
+    unsigned = await _order_1002(node.base_url, bot_api_token, {"conversation": (await claimed.say("hi"))["conversation_id"]})
     assert not unsigned["for_customer"] and unsigned["tracking_number"] is None and "tracking_number" in unsigned["withheld"]
