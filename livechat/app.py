@@ -22,6 +22,7 @@ from livechat.db.engine import create_engine, create_session_factory
 from livechat.dispatch import Dispatcher
 from livechat.event_ingest import EventIngestor
 from livechat.language_detection import LanguageDetector
+from livechat.message_follower import MessageFollower
 from livechat.message_writer import MessageWriter
 from livechat.offer_triggers import OfferTriggers, run_offer_sweep
 from livechat.presence import MemoryPresence, RedisPresence
@@ -61,6 +62,8 @@ def create_app(settings: Settings) -> web.Application:
     bus.subscribe("conversation.read", broadcaster.on_read)
     bus.subscribe("agent.logged_out", broadcaster.on_logged_out)
     bus.subscribe("message.created", services.metrics.on_message_created)
+    follower = MessageFollower(services.transaction)
+    bus.subscribe("message.created", follower.on_message_created)
     bus.subscribe("interactions.recorded", services.metrics.on_interactions_recorded)
     offer_triggers = OfferTriggers(services.transaction, cart_idle_s=settings.offers_cart_idle_s,
                                    attribution_days=settings.offers_attribution_days, min_gap_s=settings.offers_min_gap_s)
@@ -122,12 +125,14 @@ def create_app(settings: Settings) -> web.Application:
         if languages is not None:
             await languages.load()
         writer.start()
+        follower.start()
         ingestor.start()
         dispatcher.start()
         yield
         await dispatcher.close()
         await ingestor.close()
         await writer.close()
+        await follower.close()
         if languages is not None:
             await languages.close()
 

@@ -38,7 +38,8 @@ def record(
     customer_id: uuid.UUID | None = None,
     conversation_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
 ) -> RecordedEvent:
-    event = RecordedEvent(type_, visitor_id, customer_id, conversation_id, data or {})
+    event = RecordedEvent(type_, visitor_id, customer_id, conversation_id, data or {}, occurred_at or utcnow())
     tx.recorded.append(event)
     return event

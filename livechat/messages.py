@@ -14,7 +14,6 @@ from livechat.db import driver
 from livechat.db.models import Conversation, Message, SenderKind
 from livechat.db.types import utcnow
 from livechat.errors import NotFound
-from livechat.interaction_log import record
 from livechat.transaction import Tx
 
 MAX_REPLAY = 500
@@ -69,8 +68,8 @@ def stage_message(
     client_id: str | None,
     origin_sid: str | None,
 ) -> Message:
-    """Number a message in a conversation locked by this transaction, record it and announce it after
-    commit, without storing it: append_message adds it to the session, the message writer stores a
+    """Number a message in a conversation locked by this transaction and announce it after commit,
+    without storing it: append_message adds it to the session, the message writer stores a
     whole batch with store_messages."""
     now = utcnow()
     conv.last_seq += 1
@@ -85,13 +84,7 @@ def stage_message(
         payload=payload,
         created_at=now,
     )
-    record(
-        tx,
-        "message.created",
-        visitor_id=conv.visitor_id,
-        conversation_id=conv.id,
-        data={"seq": message.seq, "sender": sender_kind.value, "chars": len(text or "")},
-    )
+    # Its interaction event follows a moment later (livechat.message_follower), from the stored message.
     # The conversation's language as it was: listeners tell from it whether more than the message changed.
     tx.emit("message.created", conversation=conv, message=message, origin_sid=origin_sid, language=conv.language)
     return message

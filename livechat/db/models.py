@@ -246,6 +246,16 @@ class Message(Base):
     )
 
 
+class ConversationFold(Base):
+    """How far a conversation's messages are recorded in the interaction log (livechat.message_follower):
+    every message with seq up to folded_seq has its event, and no other has."""
+
+    __tablename__ = "conversation_folds"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    folded_seq: Mapped[int] = mapped_column(Integer)
+
+
 class InteractionEvent(Base):
     """The append-only log of everything that happened; profiles are folded from it."""
 

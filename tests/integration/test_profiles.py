@@ -12,6 +12,7 @@ from livechat.db.models import Profile
 from livechat.profile_store import rebuild
 from tests.support.agent import AgentClient, add_agent
 from tests.support.visitor import Visitor
+from tests.support.waiting import eventually
 
 
 async def _profiles(database_url: str) -> dict[uuid.UUID, tuple[str, dict]]:
@@ -49,8 +50,10 @@ async def test_profiles_follow_events_and_rebuild_exactly(backend, make_node):
     await ann.ok("close", {"conversation_id": conv, "resolution": "resolved"})
     await browsing.call("csat", {"conversation_id": conv, "rating": 5})
 
-    profiles = await _profiles(backend.database_url)
-    kind, state = profiles[uuid.UUID(browsing.visitor_id)]
+    # The messages reach the profile a moment after their acks.
+    visitor = uuid.UUID(browsing.visitor_id)
+    profiles = await eventually(lambda: _profiles(backend.database_url), lambda p: p[visitor][1]["sum"].get("messages") == 2)
+    kind, state = profiles[visitor]
     assert kind == "visitor"
     assert state["sum"]["messages"] == 2 and state["sum"]["conversations"] == 1 and state["sum"]["visits"] == 1
     assert state["sum"]["handoffs"] == 1 and state["sum"]["csat_sum"] == 5

@@ -18,6 +18,7 @@ from livechat.profile_store import rebuild
 from livechat.transaction import EventBus, transaction
 from tests.support.agent import AgentClient, add_agent
 from tests.support.visitor import Visitor
+from tests.support.waiting import eventually
 
 
 async def _memberships(database_url: str, subject: str | uuid.UUID) -> set[str]:
@@ -71,7 +72,8 @@ async def test_segments_follow_events_and_rules(pg_backend, make_node, monkeypat
     assert (await root.rest("PUT", "/api/agent/segments/chatty", json={"rule": "messages >= 2"}))[0] == 200
     await shopper.say("hello")
     await shopper.say("anyone?")
-    assert "chatty" in await _memberships(pg_backend.database_url, shopper.visitor_id)
+    # Messages reach the profile, and with it the segments, a moment after their acks.
+    await eventually(lambda: _memberships(pg_backend.database_url, shopper.visitor_id), lambda m: "chatty" in m)
     status, listed = await root.rest("GET", "/api/agent/segments")
     chatty = next(s for s in listed["segments"] if s["name"] == "chatty")
     assert status == 200 and chatty == {"name": "chatty", "rule": "messages >= 2", "builtin": False, "members": 1}
