@@ -91,6 +91,9 @@ export class ConversationStore {
   private readonly byId = new Map<string, Summary>();
   /** Highest seq each conversation was read up to by agents, including what this console just read. */
   private readonly readUpTo = new Map<string, number>();
+  /** When each conversation last changed by an event, counted in `generation`s. */
+  private readonly touched = new Map<string, number>();
+  private generation = 0;
 
   constructor(private readonly viewer: Viewer) {}
 
@@ -100,6 +103,35 @@ export class ConversationStore {
 
   /** Apply a `conversation` event (or a summary from an ack). Null if nothing changed. */
   upsert(event: ReducedSummary): Change | null {
+    const change = this.merge(event);
+    if (change) this.touched.set(change.summary.id, ++this.generation);
+    return change;
+  }
+
+  /** A mark to take before fetching a list, for `load`: what changed after it is newer than the list. */
+  mark(): number {
+    return this.generation;
+  }
+
+  /**
+   * Adopt a freshly loaded list: its conversations are merged, and those we held in that list but
+   * the server no longer returns are dropped (missed while disconnected); except those an event
+   * changed after `fetchedFrom`, which the list, read before that event, cannot know about.
+   */
+  load(view: ViewName, summaries: Summary[], fetchedFrom: number = this.generation): void {
+    const ids = new Set(summaries.map((s) => s.id));
+    const complete = summaries.length < LIST_CAP;
+    if (complete || view !== "all") {
+      for (const s of Array.from(this.byId.values())) {
+        if (ids.has(s.id) || !viewsOf(s, this.viewer).has(view)) continue;
+        if ((this.touched.get(s.id) ?? 0) > fetchedFrom) continue;
+        this.byId.delete(s.id);
+      }
+    }
+    for (const s of summaries) this.merge(s);
+  }
+
+  private merge(event: ReducedSummary): Change | null {
     const existing = this.byId.get(event.id);
     const merged = mergeSummary(existing, event);
     if (!merged) {
@@ -109,21 +141,6 @@ export class ConversationStore {
     const before = existing ? viewsOf(existing, this.viewer) : new Set<ViewName>();
     this.byId.set(merged.id, merged);
     return { summary: merged, before, after: viewsOf(merged, this.viewer) };
-  }
-
-  /**
-   * Adopt a freshly loaded list: its conversations are upserted, and those we held in that
-   * list but the server no longer returns are dropped (missed while disconnected).
-   */
-  load(view: ViewName, summaries: Summary[]): void {
-    const ids = new Set(summaries.map((s) => s.id));
-    const complete = summaries.length < LIST_CAP;
-    if (complete || view !== "all") {
-      for (const s of Array.from(this.byId.values())) {
-        if (!ids.has(s.id) && viewsOf(s, this.viewer).has(view)) this.byId.delete(s.id);
-      }
-    }
-    for (const s of summaries) this.upsert(s);
   }
 
   list(view: ViewName): Summary[] {
@@ -158,5 +175,6 @@ export class ConversationStore {
   clear(): void {
     this.byId.clear();
     this.readUpTo.clear();
+    this.touched.clear();
   }
 }

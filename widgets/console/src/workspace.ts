@@ -8,6 +8,7 @@ import { ConversationController } from "./conversation";
 import { humanize } from "./format";
 import { ConversationStore, viewsFor, type ViewName } from "./lists";
 import { isSupervisor, type Agent, type Canned, type NotificationEvent, type ReadEvent, type ReducedSummary, type Message, type TypingEvent } from "./protocol";
+import { PresenceSender } from "./presence";
 import { Rpc } from "./rpc";
 import { realScheduler } from "./scheduler";
 import { AgentSocket, type SocketListener } from "./socket";
@@ -60,13 +61,13 @@ export class Workspace implements SocketListener {
   private activeView: ViewName = "waiting";
   private canned: Canned[] = [];
   private reauthing: Promise<unknown> = Promise.resolve();
-  private connectedBefore = false;
   private listsLoaded = false;
   private renderQueued = false;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readonly onFocus = () => this.chat.attentionRegained();
+  private readonly presence: PresenceSender;
 
   constructor(private readonly deps: WorkspaceDeps) {
     this.me = deps.me;
@@ -74,9 +75,10 @@ export class Workspace implements SocketListener {
     this.store = new ConversationStore(this.me);
     this.socket = new AgentSocket(() => deps.auth.token, this);
     this.rpc = new Rpc(this.socket, () => this.renew());
+    this.presence = new PresenceSender((status) => this.rpc.call("presence", { status }));
 
     this.header = new Header(this.me, isSupervisor(this.me), this.notifier.sound, {
-      status: (status) => void this.rpc.call("presence", { status }),
+      status: (status) => this.presence.set(status),
       sound: (on) => this.notifier.setSound(on),
       section: (section) => this.showSection(section),
       logout: () => deps.logout(),
@@ -141,7 +143,7 @@ export class Workspace implements SocketListener {
     this.socket.connect();
     void this.loadLists();
     void this.loadCanned();
-    this.timers.push(setInterval(() => void this.rpc.call("presence", { status: this.header.status }), HEARTBEAT_MS));
+    this.timers.push(setInterval(() => this.presence.set(this.header.status), HEARTBEAT_MS));
     this.timers.push(setInterval(() => this.render(), CLOCK_TICK_MS));
     window.addEventListener("focus", this.onFocus);
     this.render();
@@ -172,9 +174,10 @@ export class Workspace implements SocketListener {
 
   connected(): void {
     this.header.setConnection("online");
-    void this.rpc.call("presence", { status: this.header.status });
-    if (this.connectedBefore) void this.loadLists();
-    this.connectedBefore = true;
+    this.presence.set(this.header.status);
+    // Also on the first connect: what changed between the first load and joining the rooms came as
+    // events nobody here received (a slow connect once left a queued chat showing "with the bot").
+    void this.loadLists();
     void this.chat.rewatch();
   }
 
@@ -245,10 +248,11 @@ export class Workspace implements SocketListener {
   private async loadLists(): Promise<void> {
     // Fetched together, applied in this order: "all" first, so the specific lists can drop what left them.
     const order = (["all", "bot", "waiting", "offline", "mine"] as ViewName[]).filter((v) => this.views.includes(v));
+    const fetchedFrom = this.store.mark();
     const results = await Promise.allSettled(order.map((v) => this.deps.api.conversations(v)));
     if (this.disposed) return;
     results.forEach((r, i) => {
-      if (r.status === "fulfilled") this.store.load(order[i], r.value);
+      if (r.status === "fulfilled") this.store.load(order[i], r.value, fetchedFrom);
     });
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) this.pane.alert.show(`Cannot load the lists: ${(failed.reason as Error).message}`);

@@ -114,3 +114,24 @@ test("a conversation is named after the identified customer, and keeps the name 
   assert.equal(store.get("c-1")?.visitor_name, "Kim");
   assert.equal(store.get("c-1")?.last_seq, 2);
 });
+
+test("a list read before an event does not drop the conversation the event brought into it", () => {
+  const store = new ConversationStore(me);
+  const fetchedFrom = store.mark();
+  // While the waiting list was being read, a chat was queued and its event arrived.
+  store.upsert(summary({ id: "c-new", state: "queued", state_version: 2 }));
+  store.load("waiting", [], fetchedFrom);
+  assert.deepEqual(store.list("waiting").map((s) => s.id), ["c-new"]);
+  // A list read after the event is the truth: the chat left the waiting list in the meantime.
+  store.load("waiting", [], store.mark());
+  assert.deepEqual(store.list("waiting"), []);
+});
+
+test("a list read before an event does not roll the conversation back to an older state", () => {
+  const store = new ConversationStore(me);
+  const fetchedFrom = store.mark();
+  store.upsert(summary({ id: "c-1", state: "queued", state_version: 2 }));
+  store.load("bot", [summary({ id: "c-1", state: "bot", state_version: 1 })], fetchedFrom);
+  assert.equal(store.get("c-1")?.state, "queued");
+  assert.deepEqual(store.counts(), { bot: 0, waiting: 1, mine: 0, offline: 0, all: 0 });
+});
