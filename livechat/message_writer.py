@@ -10,6 +10,11 @@ message in flight a batch is one message, and nothing waits on a timer.
 Conversations are spread over a few shards, each writing its own batches, so several transactions are
 in flight at once while each conversation's messages still go through one shard, in order.
 
+On PostgreSQL a batch is plain rows (livechat.message_rows) and a few array statements: the locked
+conversations read through the driver, the messages and the conversations' new columns written in one
+statement. The ORM's identity map and unit of work cost more per message than the database's own work.
+SQLite, the embedded default, keeps the ORM path.
+
 What waits is bounded (LIVECHAT_WRITER_MAX_WAITING, queued and in a batch being written together): when
 the database is slower than arrivals, a message past the bound is refused at once with `busy`, never
 stored, and the client sends it again with its client_id later. Messages already taken are never dropped,
@@ -27,9 +32,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from livechat.db import driver
 from livechat.db.models import Conversation, Message, SenderKind
 from livechat.errors import Forbidden, LivechatError
-from livechat.messages import stage_message, store_messages, stored_by_client_id
+from livechat.message_rows import ConversationRow, MessageRow
+from livechat.messages import stage_message, stage_row, store_messages, store_rows, stored_by_client_id
 from livechat.services import Services
 from livechat.transaction import Tx
 
@@ -39,10 +46,14 @@ MAX_BATCH = 256
 SHARDS = 2
 BUSY_RETRY_AFTER_S = 1
 
-# Checks a locked conversation before the message is added; raises to refuse this one message.
+# Checks a locked conversation before the message is added; raises to refuse this one message. The
+# conversation is a Conversation, or on PostgreSQL a ConversationRow with the same attributes.
 Check = Callable[[Conversation], None]
 # Runs after the message was added, in the same transaction (e.g. read receipts, first-response time).
+# What it may change in the conversation: see livechat.messages.store_rows.
 After = Callable[[Tx, Conversation, Message], None]
+Outcome = tuple[Message | MessageRow, bool] | BaseException
+_LOCK_PG = "SELECT * FROM conversations WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id FOR UPDATE"
 
 
 class NotOnFastPath(Exception):
@@ -67,7 +78,7 @@ class _Request:
     check: Check
     after: After | None
     origin_sid: str | None
-    future: asyncio.Future[tuple[Message, bool]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    future: asyncio.Future[tuple[Message | MessageRow, bool]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class _Shard:
@@ -106,7 +117,7 @@ class MessageWriter:
     async def append(
         self, conversation_id: uuid.UUID, sender_kind: SenderKind, *, text: str, client_id: str, sender_id: str | None,
         check: Check, payload: dict[str, Any] | None = None, after: After | None = None, origin_sid: str | None = None,
-    ) -> tuple[Message, bool]:
+    ) -> tuple[Message | MessageRow, bool]:
         """Store a message once (a retried client_id returns the stored one); (message, created).
 
         origin_sid: the sending socket, which learns of the message from its ack and is skipped when it is announced.
@@ -161,48 +172,66 @@ class MessageWriter:
                             request.future.set_exception(exc)
 
     async def _write(self, batch: list[_Request]) -> None:
-        outcomes: dict[int, tuple[Message, bool] | BaseException] = {}
-        staged: list[Message] = []
         async with self._services.transaction() as tx:
-            ids = sorted({r.conversation_id for r in batch})
-            # Locked in id order, so two nodes' batches cannot deadlock each other.
-            convs = {c.id: c for c in await tx.session.scalars(
-                select(Conversation).where(Conversation.id.in_(ids)).order_by(Conversation.id)
-                .with_for_update().execution_options(populate_existing=True)
-            )}
-            stored = {(m.conversation_id, m.client_id): m for m in await stored_by_client_id(tx, [(r.conversation_id, r.client_id) for r in batch])}
-            for i, request in enumerate(batch):
-                key = (request.conversation_id, request.client_id)
-                if key in stored:
-                    # Only to its own sender: a client id is no secret to be traded for another's message.
-                    mine = (stored[key].sender_kind, stored[key].sender_id) == (request.sender_kind, request.sender_id)
-                    outcomes[i] = (stored[key], False) if mine else Forbidden("That message id belongs to someone else.")
-                    continue
-                conv = convs.get(request.conversation_id)
-                try:
-                    if conv is None:
-                        raise NotOnFastPath("unknown conversation")
-                    request.check(conv)
-                except Exception as exc:  # noqa: BLE001 - refuses this message only, not the batch
-                    outcomes[i] = exc
-                    continue
-                message = stage_message(
-                    tx, conv, request.sender_kind, text=request.text, payload=request.payload,
-                    sender_id=request.sender_id, client_id=request.client_id, origin_sid=request.origin_sid,
-                )
-                if request.after is not None:
-                    request.after(tx, conv, message)
-                stored[key] = message
-                outcomes[i] = (message, True)
-                staged.append(message)
-            touched = {m.conversation_id for m in staged}
-            await store_messages(tx, [convs[c] for c in ids if c in touched], staged)
-            await tx.session.flush()
-        for i, request in enumerate(batch):
-            outcome = outcomes[i]
+            stage = self._stage_rows if tx.session.bind.dialect.name == "postgresql" else self._stage_orm
+            outcomes = await stage(tx, batch)
+        for request, outcome in zip(batch, outcomes, strict=True):
             if request.future.done():
                 continue
             if isinstance(outcome, BaseException):
                 request.future.set_exception(outcome)
             else:
                 request.future.set_result(outcome)
+
+    async def _stage_rows(self, tx: Tx, batch: list[_Request]) -> list[Outcome]:
+        """PostgreSQL: plain rows and array statements, no ORM objects (livechat.message_rows)."""
+        ids = sorted({r.conversation_id for r in batch})
+        # Locked in id order, so two nodes' batches cannot deadlock each other.
+        convs = {r["id"]: ConversationRow(r) for r in await driver.fetch(tx.session, _LOCK_PG, {"ids": ids})}
+        outcomes, staged = await self._apply(tx, batch, convs, stage_row)
+        touched = {m.conversation_id for m in staged}
+        await store_rows(tx, [convs[c] for c in ids if c in touched], staged)
+        return outcomes
+
+    async def _stage_orm(self, tx: Tx, batch: list[_Request]) -> list[Outcome]:
+        ids = sorted({r.conversation_id for r in batch})
+        convs = {c.id: c for c in await tx.session.scalars(
+            select(Conversation).where(Conversation.id.in_(ids)).order_by(Conversation.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )}
+        outcomes, staged = await self._apply(tx, batch, convs, stage_message)
+        await store_messages(tx, [convs[c] for c in ids if c in {m.conversation_id for m in staged}], staged)
+        await tx.session.flush()
+        return outcomes
+
+    @staticmethod
+    async def _apply(tx: Tx, batch: list[_Request], convs: dict[uuid.UUID, Any], stage) -> tuple[list[Outcome], list[Any]]:
+        """Each request's outcome against its locked conversation, and the messages staged to store."""
+        outcomes: list[Outcome] = []
+        staged: list[Any] = []
+        stored = {(m.conversation_id, m.client_id): m for m in await stored_by_client_id(tx, [(r.conversation_id, r.client_id) for r in batch])}
+        for request in batch:
+            key = (request.conversation_id, request.client_id)
+            if key in stored:
+                # Only to its own sender: a client id is no secret to be traded for another's message.
+                mine = (stored[key].sender_kind, stored[key].sender_id) == (request.sender_kind, request.sender_id)
+                outcomes.append((stored[key], False) if mine else Forbidden("That message id belongs to someone else."))
+                continue
+            conv = convs.get(request.conversation_id)
+            try:
+                if conv is None:
+                    raise NotOnFastPath("unknown conversation")
+                request.check(conv)
+            except Exception as exc:  # noqa: BLE001 - refuses this message only, not the batch
+                outcomes.append(exc)
+                continue
+            message = stage(
+                tx, conv, request.sender_kind, text=request.text, payload=request.payload,
+                sender_id=request.sender_id, client_id=request.client_id, origin_sid=request.origin_sid,
+            )
+            if request.after is not None:
+                request.after(tx, conv, message)
+            stored[key] = message
+            outcomes.append((message, True))
+            staged.append(message)
+        return outcomes, staged

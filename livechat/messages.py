@@ -7,13 +7,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db import driver
 from livechat.db.models import Conversation, Message, SenderKind
 from livechat.db.types import utcnow
 from livechat.errors import NotFound
+from livechat.message_rows import ConversationRow, MessageRow
 from livechat.transaction import Tx
 
 MAX_REPLAY = 500
@@ -69,35 +69,47 @@ def stage_message(
     origin_sid: str | None,
 ) -> Message:
     """Number a message in a conversation locked by this transaction and announce it after commit,
-    without storing it: append_message adds it to the session, the message writer stores a
-    whole batch with store_messages."""
+    without storing it: append_message adds it to the session, the message writer stores a whole batch
+    with store_messages (on PostgreSQL as a MessageRow in a ConversationRow, see stage_row)."""
     now = utcnow()
     conv.last_seq += 1
     conv.updated_at = now
-    message = Message(
-        conversation_id=conv.id,
-        seq=conv.last_seq,
-        sender_kind=sender_kind,
-        sender_id=sender_id,
-        client_id=client_id,
-        text=text,
-        payload=payload,
-        created_at=now,
-    )
+    message = Message(conversation_id=conv.id, seq=conv.last_seq, sender_kind=sender_kind, sender_id=sender_id,
+                      client_id=client_id, text=text, payload=payload, created_at=now)
+    _announce(tx, conv, message, origin_sid)
+    return message
+
+
+def stage_row(
+    tx: Tx, conv: ConversationRow, sender_kind: SenderKind, *, text: str | None, payload: dict[str, Any] | None,
+    sender_id: str | None, client_id: str | None, origin_sid: str | None,
+) -> MessageRow:
+    """stage_message for the writer's plain rows."""
+    now = utcnow()
+    conv.last_seq += 1
+    conv.updated_at = now
+    message = MessageRow(conv.id, conv.last_seq, sender_kind, sender_id, client_id, text, payload, now)
+    _announce(tx, conv, message, origin_sid)
+    return message
+
+
+def _announce(tx: Tx, conv: Conversation | ConversationRow, message: Message | MessageRow, origin_sid: str | None) -> None:
     # Its interaction event follows a moment later (livechat.message_follower), from the stored message.
     # The conversation's language as it was: listeners tell from it whether more than the message changed.
     tx.emit("message.created", conversation=conv, message=message, origin_sid=origin_sid, language=conv.language)
-    return message
 
 
 # A batch in one statement whatever its size (array parameters: one prepared statement, none of the
 # ORM's per-row bookkeeping, which under load cost more than the database's own work): the conversations'
-# new last_seq and the messages.
+# columns a message changes (its number and time; a visitor's, the language; an agent's, the first reply
+# and the agent's read mark), and the messages.
 _STORE_PG = """
     WITH advanced AS (
-        UPDATE conversations SET last_seq = u.last_seq, updated_at = u.at
-        FROM unnest(CAST(:conversation_ids AS uuid[]), CAST(:last_seqs AS integer[]), CAST(:updated_ats AS timestamptz[]))
-             AS u(id, last_seq, at)
+        UPDATE conversations SET last_seq = u.last_seq, updated_at = u.at, language = u.language,
+               first_agent_reply_at = u.first_reply, agent_read_seq = u.agent_read
+        FROM unnest(CAST(:conversation_ids AS uuid[]), CAST(:last_seqs AS integer[]), CAST(:updated_ats AS timestamptz[]),
+                    CAST(:languages AS varchar[]), CAST(:first_replies AS timestamptz[]), CAST(:agent_reads AS integer[]))
+             AS u(id, last_seq, at, language, first_reply, agent_read)
         WHERE conversations.id = u.id
     )
     INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, client_id, text, payload, created_at)
@@ -111,25 +123,21 @@ _STORE_PG = """
 
 
 async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Message]) -> None:
-    """Insert staged messages and their conversations' new last_seq, giving each message its id."""
+    """Insert staged messages (the ORM path, SQLite); the conversations' changes go with the session's flush."""
+    if messages:
+        tx.session.add_all(messages)
+        await tx.session.flush()
+
+
+async def store_rows(tx: Tx, convs: list[ConversationRow], messages: list[MessageRow]) -> None:
+    """Insert staged rows and write back what they changed in their conversations (PostgreSQL), giving
+    each message its id."""
     if not messages:
         return
-    session = tx.session
-    if session.bind.dialect.name != "postgresql":
-        session.add_all(messages)
-        await session.flush()
-        return
-    await _store_pg(session, convs, messages)
-    # Stored with the messages: the session's flush must not write them again (other changes, e.g. a language, still go).
-    for conv in convs:
-        set_committed_value(conv, "last_seq", conv.last_seq)
-        set_committed_value(conv, "updated_at", conv.updated_at)
-
-
-async def _store_pg(session: AsyncSession, convs: list[Conversation], messages: list[Message]) -> None:
-    rows = await driver.fetch(session, _STORE_PG, {
+    rows = await driver.fetch(tx.session, _STORE_PG, {
         "conversation_ids": [c.id for c in convs], "last_seqs": [c.last_seq for c in convs],
-        "updated_ats": [c.updated_at for c in convs],
+        "updated_ats": [c.updated_at for c in convs], "languages": [c.language for c in convs],
+        "first_replies": [c.first_agent_reply_at for c in convs], "agent_reads": [c.agent_read_seq for c in convs],
         "conversations": [m.conversation_id for m in messages], "seqs": [m.seq for m in messages],
         "senders": [m.sender_kind.value for m in messages], "sender_ids": [m.sender_id for m in messages],
         "client_ids": [m.client_id for m in messages], "texts": [m.text for m in messages],
@@ -148,16 +156,20 @@ _BY_CLIENT_ID_PG = """
 """
 
 
-async def stored_by_client_id(tx: Tx, keys: list[tuple[uuid.UUID, str]]) -> list[Message]:
+async def stored_by_client_id(tx: Tx, keys: list[tuple[uuid.UUID, str]]) -> list[Message] | list[MessageRow]:
     """The messages already stored under these (conversation, client id) pairs: a client's retries."""
     session = tx.session
     if session.bind.dialect.name != "postgresql":
         return list(await session.scalars(select(Message).where(tuple_(Message.conversation_id, Message.client_id).in_(keys))))
     rows = await driver.fetch(session, _BY_CLIENT_ID_PG, {"conversations": [k[0] for k in keys], "client_ids": [k[1] for k in keys]})
-    # Read only to answer the retry: built here, not loaded into the session.
-    return [Message(id=r["id"], conversation_id=r["conversation_id"], seq=r["seq"], sender_kind=SenderKind(r["sender_kind"]),
-                    sender_id=r["sender_id"], client_id=r["client_id"], text=r["text"], payload=r["payload"], created_at=r["created_at"])
-            for r in rows]
+    # Read only to answer the retry: plain rows, not loaded into the session.
+    return [MessageRow(r["conversation_id"], r["seq"], SenderKind(r["sender_kind"]), r["sender_id"], r["client_id"], r["text"],
+                       _json(r["payload"]), r["created_at"], r["id"]) for r in rows]
+
+
+def _json(value: Any) -> Any:
+    """A jsonb value as read straight from asyncpg (text)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def messages_after(session: AsyncSession, conversation_id: uuid.UUID, after_seq: int, limit: int = MAX_REPLAY) -> list[Message]:
@@ -170,7 +182,7 @@ async def messages_after(session: AsyncSession, conversation_id: uuid.UUID, afte
     return list(rows)
 
 
-def message_to_wire(message: Message) -> dict[str, Any]:
+def message_to_wire(message: Message | MessageRow) -> dict[str, Any]:
     """The Message object of docs/protocol.md."""
     return {
         "conversation_id": str(message.conversation_id),
