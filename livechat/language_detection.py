@@ -116,13 +116,18 @@ class LanguageDetector:
 
     async def guess_soon(self, text: str) -> Guess | None:
         """The guess for `text`, from the worker process, together with the others asked for meanwhile."""
+        future = self.ask(text)
+        return await future if future is not None else None
+
+    def ask(self, text: str) -> asyncio.Future[Guess | None] | None:
+        """Ask for the guess for `text` and go on; the future never fails (no guess is None). None: nothing to ask."""
         if self._worker is None or not _WORD.search(text or ""):
             return None
         future: asyncio.Future[Guess | None] = asyncio.get_running_loop().create_future()
         self._pending.append((text, future))
         if self._in_flight is None:
             self._hand_off()
-        return await future
+        return future
 
     def _hand_off(self) -> None:
         batch, self._pending = self._pending, []
@@ -217,10 +222,11 @@ def follow_language(tx: Tx, conv: Conversation, guess: Guess | None) -> None:
            data={"from": previous, "language": language})
 
 
-def language_follower(guess: Guess | None):
-    """The message writer's `after` hook for a visitor's message with this guess."""
+def language_follower(guess: Guess | None | asyncio.Future[Guess | None]):
+    """The message writer's `after` hook for a visitor's message with this guess (or the future of one,
+    given to the writer as `ready` too, so it is settled when the hook runs)."""
 
     def after(tx: Tx, conv: Conversation, _message) -> None:
-        follow_language(tx, conv, guess)
+        follow_language(tx, conv, guess.result() if isinstance(guess, asyncio.Future) else guess)
     return after
 

@@ -78,6 +78,7 @@ class _Request:
     check: Check
     after: After | None
     origin_sid: str | None
+    ready: asyncio.Future[Any] | None
     future: asyncio.Future[tuple[Message | MessageRow, bool]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -117,10 +118,13 @@ class MessageWriter:
     async def append(
         self, conversation_id: uuid.UUID, sender_kind: SenderKind, *, text: str, client_id: str, sender_id: str | None,
         check: Check, payload: dict[str, Any] | None = None, after: After | None = None, origin_sid: str | None = None,
+        ready: asyncio.Future[Any] | None = None,
     ) -> tuple[Message | MessageRow, bool]:
         """Store a message once (a retried client_id returns the stored one); (message, created).
 
         origin_sid: the sending socket, which learns of the message from its ack and is skipped when it is announced.
+        ready: a future (that never fails) the message's batch waits for before it is written, e.g. the language guess
+        its `after` reads: worked out while the message waits for the batch before it, not before it joins the queue.
 
         Raises WriterBusy, at once, when the node already has its bound of messages waiting to be stored.
         """
@@ -136,7 +140,7 @@ class MessageWriter:
             raise WriterBusy(
                 f"Too many messages are waiting to be stored; try again in {BUSY_RETRY_AFTER_S} s.", retry_after_s=BUSY_RETRY_AFTER_S,
             )
-        request = _Request(conversation_id, sender_kind, sender_id, client_id, text, payload, check, after, origin_sid)
+        request = _Request(conversation_id, sender_kind, sender_id, client_id, text, payload, check, after, origin_sid, ready)
         self._waiting.add(request)
         self._by_client_id.setdefault(key, request)
         request.future.add_done_callback(lambda _future: self._answered(key, request))
@@ -172,6 +176,9 @@ class MessageWriter:
                             request.future.set_exception(exc)
 
     async def _write(self, batch: list[_Request]) -> None:
+        unsettled = [r.ready for r in batch if r.ready is not None and not r.ready.done()]
+        if unsettled:
+            await asyncio.wait(unsettled)
         async with self._services.transaction() as tx:
             stage = self._stage_rows if tx.session.bind.dialect.name == "postgresql" else self._stage_orm
             outcomes = await stage(tx, batch)

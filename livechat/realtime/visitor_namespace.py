@@ -79,17 +79,20 @@ class VisitorNamespace(AckingNamespace):
         message = None
         text = clean_text(request.text, max_chars=self._services.settings.max_message_chars)
         # A quick reply is the bot's own button text: no evidence of the visitor's language.
-        guess = await self._languages.guess_soon(text) if self._languages and not request.quick_reply else None
+        guess = self._languages.ask(text) if self._languages and not request.quick_reply else None
         if known is not None and not request.quick_reply:
-            # The common case, a message in the conversation this socket already knows: batched with others.
+            # The common case, a message in the conversation this socket already knows: batched with others,
+            # its language worked out while it waits for its batch.
             try:
                 message, _created = await self._writer.append(
                     known, SenderKind.VISITOR, text=text, client_id=request.client_id, sender_id=str(visitor_id),
-                    check=visitor_may_write(visitor_id), after=language_follower(guess), origin_sid=sid,
+                    check=visitor_may_write(visitor_id), after=language_follower(guess), origin_sid=sid, ready=guess,
                 )
             except NotOnFastPath:
                 message = None
         if message is None:
+            if guess is not None:
+                guess = await guess
             async with self._services.transaction() as tx:
                 message, _created = await post_visitor_message(
                     tx, visitor_id, request, self._services.settings, guess=guess, origin_sid=sid,
