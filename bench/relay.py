@@ -511,8 +511,8 @@ def print_results(args: argparse.Namespace, rows: list[tuple[int, dict, dict, di
                               f"(target < {RSS_TARGET_BYTES // 2**20} MB with {r['count']})  {'OK' if ok else 'MISSED'}; "
                               f"its language detection worker: {r['helpers_rss'] / 2**20:.0f} MB more")
     console.print("Clients and servers share this machine's cores: the load generator is this process, each server its own; "
-                  "livechat also commits each message (and its profile update) before the ack, and detects its language (in its worker "
-                  "process); agents watching a conversation get its messages and no list summaries for them.")
+                  "livechat also commits each message before the ack (its interaction event and profile update follow in batches), "
+                  "and detects its language (in its worker process); agents watching a conversation get its messages and no list summaries for them.")
 
 
 async def main() -> None:
