@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ class AgentNamespace(AckingNamespace):
         self._presence = presence
         self._broadcaster = broadcaster
         self._dispatcher = dispatcher
+        # Per socket: its status changes are applied in the order they came (see on_presence).
+        self._presence_order: dict[str, asyncio.Lock] = {}
 
     @property
     def _key(self) -> str:
@@ -77,6 +80,7 @@ class AgentNamespace(AckingNamespace):
             await self.enter_room(sid, room)
 
     async def on_disconnect(self, sid: str, *args: Any) -> None:
+        self._presence_order.pop(sid, None)
         session = await self.get_session(sid)
         if session:
             await self._presence.drop(uuid.UUID(session["agent_id"]), sid)
@@ -109,14 +113,18 @@ class AgentNamespace(AckingNamespace):
     @acked
     async def on_presence(self, sid: str, data: Any) -> dict[str, Any]:
         request = parse(PresenceIn, data)
-        principal = await self._principal(sid)
-        if request.status is Status.OFFLINE:
-            await self._presence.drop(principal.agent_id, sid)
-            return {"status": "offline"}
-        became_available = await self._presence.heartbeat(principal.agent_id, sid, request.status)
-        if became_available:
-            await self._dispatcher.on_agent_available(principal.agent_id)
-        return {"status": request.status.value}
+        # socket.io runs each event in its own task: without this, an "away" sent right after an "online"
+        # could be applied first and leave the agent online, taking chats. Taken before the first await,
+        # so in the order the events came.
+        async with self._presence_order.setdefault(sid, asyncio.Lock()):
+            principal = await self._principal(sid)
+            if request.status is Status.OFFLINE:
+                await self._presence.drop(principal.agent_id, sid)
+                return {"status": "offline"}
+            became_available = await self._presence.heartbeat(principal.agent_id, sid, request.status)
+            if became_available:
+                await self._dispatcher.on_agent_available(principal.agent_id)
+            return {"status": request.status.value}
 
     # -- watching --------------------------------------------------------------------------------
 

@@ -134,6 +134,21 @@ async def test_an_agent_who_drops_out_has_chats_requeued_after_the_grace_period(
     assert await bob.wait_for_assignment() == conv
 
 
+async def test_status_changes_sent_in_a_burst_end_in_the_last_one(backend, make_node):
+    # A console sends "online" when it connects and the agent picks "away" a moment later: the server
+    # must apply them in that order, or the away agent stays online and is given chats.
+    node = await make_node(backend)
+    await add_agent(backend.database_url, "ann@shop.test")
+    ann = await AgentClient.login(node.base_url, "ann@shop.test", online=False)
+    acks = await asyncio.gather(*(ann.call("presence", {"status": status}) for status in ["online", "away"] * 25))
+    assert [a["status"] for a in acks] == ["online", "away"] * 25
+    visitor, conv = await queued_visitor(node)
+    await asyncio.sleep(0.5)
+    assert not [n for n in ann.of("notification") if n["kind"] == "assigned"]
+    status, body = await ann.rest("GET", f"/api/agent/conversations/{conv}")
+    assert status == 200 and body["conversation"]["state"] == "queued"
+
+
 async def test_an_agent_reconnecting_within_the_grace_period_keeps_the_chat(sqlite_backend, make_node):
     node = await make_node(sqlite_backend, agent_grace_s=3.0, router_sweep_s=0.3)
     await add_agent(sqlite_backend.database_url, "ann@shop.test")
