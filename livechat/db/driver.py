@@ -37,12 +37,24 @@ async def fetch(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> l
     """Run `sql` in the session's transaction, straight on its asyncpg connection; the rows it returns."""
     positional, names = _positional(sql)
     connection = await session.connection()
-    driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
     if not driver.is_in_transaction():
-        # The session's transaction begins with the first statement it runs itself.
-        await connection.exec_driver_sql("SELECT 1")
+        await _begin(connection, raw.dbapi_connection)
     try:
         return await driver.fetch(positional, *(params[name] for name in names))
     except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
         await connection.invalidate()
         raise
+
+
+async def _begin(connection, adapted: Any) -> None:
+    """Begin the session's transaction, which SQLAlchemy's asyncpg adapter begins with the first statement
+    it runs itself: its own BEGIN, where the adapter allows (one round trip), else with a statement."""
+    begin = getattr(adapted, "_start_transaction", None)
+    mutex = getattr(adapted, "_execute_mutex", None)
+    if begin is None or mutex is None or getattr(adapted, "_transaction", False) is not None:
+        await connection.exec_driver_sql("SELECT 1")
+        return
+    async with mutex:
+        await begin()
