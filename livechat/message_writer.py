@@ -36,7 +36,7 @@ from livechat.db import driver
 from livechat.db.models import Conversation, Message, SenderKind
 from livechat.errors import Forbidden, LivechatError
 from livechat.message_rows import ConversationRow, MessageRow
-from livechat.messages import stage_message, stage_row, store_messages, store_rows, stored_by_client_id
+from livechat.messages import ClientIdTaken, stage_message, stage_row, store_messages, store_rows, stored_by_client_id
 from livechat.services import Services
 from livechat.transaction import Tx
 
@@ -179,9 +179,11 @@ class MessageWriter:
         unsettled = [r.ready for r in batch if r.ready is not None and not r.ready.done()]
         if unsettled:
             await asyncio.wait(unsettled)
-        async with self._services.transaction() as tx:
-            stage = self._stage_rows if tx.session.bind.dialect.name == "postgresql" else self._stage_orm
-            outcomes = await stage(tx, batch)
+        try:
+            outcomes = await self._store(batch, look_for_retries=False)
+        except ClientIdTaken:
+            # A client resent a message whose ack it lost: the batch again, answering retries from what is stored.
+            outcomes = await self._store(batch, look_for_retries=True)
         for request, outcome in zip(batch, outcomes, strict=True):
             if request.future.done():
                 continue
@@ -190,12 +192,21 @@ class MessageWriter:
             else:
                 request.future.set_result(outcome)
 
-    async def _stage_rows(self, tx: Tx, batch: list[_Request]) -> list[Outcome]:
-        """PostgreSQL: plain rows and array statements, no ORM objects (livechat.message_rows)."""
+    async def _store(self, batch: list[_Request], *, look_for_retries: bool) -> list[Outcome]:
+        async with self._services.transaction() as tx:
+            if tx.session.bind.dialect.name == "postgresql":
+                return await self._stage_rows(tx, batch, look_for_retries=look_for_retries)
+            return await self._stage_orm(tx, batch)
+
+    async def _stage_rows(self, tx: Tx, batch: list[_Request], *, look_for_retries: bool) -> list[Outcome]:
+        """PostgreSQL: plain rows and array statements, no ORM objects (livechat.message_rows).
+
+        Without look_for_retries the batch does not read which client ids are stored already (a lost ack's
+        resend is rare; the statement storing the messages notices one, and the batch is written again)."""
         ids = sorted({r.conversation_id for r in batch})
         # Locked in id order, so two nodes' batches cannot deadlock each other.
         convs = {r["id"]: ConversationRow(r) for r in await driver.fetch(tx.session, _LOCK_PG, {"ids": ids})}
-        outcomes, staged = await self._apply(tx, batch, convs, stage_row)
+        outcomes, staged = await self._apply(tx, batch, convs, stage_row, look_for_retries=look_for_retries)
         touched = {m.conversation_id for m in staged}
         await store_rows(tx, [convs[c] for c in ids if c in touched], staged)
         return outcomes
@@ -212,11 +223,16 @@ class MessageWriter:
         return outcomes
 
     @staticmethod
-    async def _apply(tx: Tx, batch: list[_Request], convs: dict[uuid.UUID, Any], stage) -> tuple[list[Outcome], list[Any]]:
+    async def _apply(
+        tx: Tx, batch: list[_Request], convs: dict[uuid.UUID, Any], stage, *, look_for_retries: bool = True,
+    ) -> tuple[list[Outcome], list[Any]]:
         """Each request's outcome against its locked conversation, and the messages staged to store."""
         outcomes: list[Outcome] = []
         staged: list[Any] = []
-        stored = {(m.conversation_id, m.client_id): m for m in await stored_by_client_id(tx, [(r.conversation_id, r.client_id) for r in batch])}
+        stored = {}
+        if look_for_retries:
+            keys = [(r.conversation_id, r.client_id) for r in batch]
+            stored = {(m.conversation_id, m.client_id): m for m in await stored_by_client_id(tx, keys)}
         for request in batch:
             key = (request.conversation_id, request.client_id)
             if key in stored:

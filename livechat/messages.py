@@ -118,8 +118,14 @@ _STORE_PG = """
                 CAST(:sender_ids AS varchar[]), CAST(:client_ids AS varchar[]), CAST(:texts AS text[]),
                 CAST(:payloads AS text[]), CAST(:ats AS timestamptz[]))
          AS m(conversation, seq, sender, sender_id, client_id, text, payload, at)
+    ON CONFLICT (conversation_id, client_id) DO NOTHING
     RETURNING id, conversation_id, seq
 """
+
+
+class ClientIdTaken(Exception):
+    """A staged message's client id is already stored in its conversation (a client's retry the batch did
+    not look for): the batch's sequence numbers are wrong, and its transaction must be rolled back."""
 
 
 async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Message]) -> None:
@@ -131,7 +137,8 @@ async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Messa
 
 async def store_rows(tx: Tx, convs: list[ConversationRow], messages: list[MessageRow]) -> None:
     """Insert staged rows and write back what they changed in their conversations (PostgreSQL), giving
-    each message its id."""
+    each message its id. Raises ClientIdTaken, inserting nothing of it that commits, if a client id was
+    stored before."""
     if not messages:
         return
     rows = await driver.fetch(tx.session, _STORE_PG, {
@@ -144,6 +151,8 @@ async def store_rows(tx: Tx, convs: list[ConversationRow], messages: list[Messag
         "payloads": [json.dumps(m.payload) if m.payload is not None else None for m in messages],
         "ats": [m.created_at for m in messages],
     })
+    if len(rows) < len(messages):
+        raise ClientIdTaken(f"{len(messages) - len(rows)} of {len(messages)} messages were stored before")
     ids = {(row["conversation_id"], row["seq"]): row["id"] for row in rows}
     for message in messages:
         message.id = ids[(message.conversation_id, message.seq)]

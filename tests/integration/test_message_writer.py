@@ -70,6 +70,33 @@ async def test_concurrent_messages_with_retries_are_stored_once_and_gap_free(bac
     assert not any(m.text == "not mine" for m in stored)
 
 
+async def test_a_resend_after_the_ack_gets_the_stored_message_while_new_ones_in_its_batch_are_stored(backend, make_node):
+    # The client lost the acks of messages already stored and sends them again, together with new ones.
+    node = await make_node(backend)
+    visitors = [await Visitor.start(node.base_url) for _ in range(3)]
+    firsts = [await v.call("message", {"client_id": f"first-{i}", "text": "hello"}) for i, v in enumerate(visitors)]
+    assert all(a["ok"] for a in firsts)
+    sends = []
+    for i, visitor in enumerate(visitors):
+        sends += [visitor.call("message", {"client_id": f"first-{i}", "text": "hello"}),
+                  visitor.call("message", {"client_id": f"second-{i}", "text": "are you there?"})]
+    acks = await asyncio.gather(*sends)
+    assert all(a["ok"] for a in acks)
+    for i, first in enumerate(firsts):
+        resent, second = acks[2 * i], acks[2 * i + 1]
+        assert resent["message"]["seq"] == first["message"]["seq"] and resent["message"]["text"] == "hello"
+        assert second["message"]["seq"] > first["message"]["seq"] and second["message"]["text"] == "are you there?"
+
+    stored = await _stored(backend.database_url)
+    by_conv: dict[uuid.UUID, list[Message]] = {}
+    for m in stored:
+        by_conv.setdefault(m.conversation_id, []).append(m)
+    for rows in by_conv.values():
+        assert [m.seq for m in rows] == list(range(1, len(rows) + 1))
+    visitor_lines = [m.client_id for m in stored if m.sender_kind.value == "visitor"]
+    assert sorted(visitor_lines) == sorted([f"first-{i}" for i in range(3)] + [f"second-{i}" for i in range(3)])
+
+
 async def test_past_its_bound_the_writer_refuses_new_messages_at_once_and_keeps_the_waiting_ones(sqlite_backend, make_node):
     node = await make_node(sqlite_backend, writer_max_waiting=3, language_detection="off")
     visitors = [await Visitor.start(node.base_url) for _ in range(5)]
