@@ -45,9 +45,12 @@ async def test_a_bot_slower_than_the_timeout_hands_over_to_people(sqlite_backend
     notice = await visitor.wait_for_reply_after(sent["seq"], sender="system")
     assert notice["text"].startswith(UNAVAILABLE)
     await visitor.wait_for(lambda: any(s["state"] == "queued" for s in visitor.states), what="queued state")
+    # Nobody is online in this test, so the visitor is also offered to leave a message (the router says so
+    # once it has looked, a moment after the chat was queued).
+    await visitor.wait_for(lambda: any((m.get("payload") or {}).get("type") == "no_agents" for m in visitor.received),
+                           what="the nobody-online notice")
     conv, rows = await _stored(sqlite_backend, sent["conversation_id"])
     assert conv.state is ConversationState.QUEUED
-    # Nobody is online in this test, so the visitor is also offered to leave a message.
     assert [(m.sender_kind.value, m.text) for m in rows[:2]] == [("visitor", "where is my order 1002?"), ("system", notice["text"])]
     assert [m.payload["type"] for m in rows[1:]] == ["queued", "no_agents"]
     # The bot stays out of a conversation that waits for a person.

@@ -13,6 +13,7 @@ async def test_driver_statements_begin_and_end_with_the_sessions_transaction(pg_
     engine = create_engine(pg_backend.database_url)
     try:
         async with engine.begin() as connection:
+            # Dropped at the end: the schema test compares this database with the models.
             await connection.execute(text("CREATE TABLE driver_probe (n integer NOT NULL)"))
         through_sqlalchemy: list[str] = []
         event.listen(engine.sync_engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: through_sqlalchemy.append(statement))
@@ -32,4 +33,6 @@ async def test_driver_statements_begin_and_end_with_the_sessions_transaction(pg_
         async with sessions() as session:
             assert list(await session.scalars(text("SELECT n FROM driver_probe ORDER BY n"))) == [2, 3]
     finally:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP TABLE IF EXISTS driver_probe"))
         await engine.dispose()
