@@ -218,8 +218,7 @@ class MessageWriter:
             .with_for_update().execution_options(populate_existing=True)
         )}
         outcomes, staged = await self._apply(tx, batch, convs, stage_message)
-        await store_messages(tx, [convs[c] for c in ids if c in {m.conversation_id for m in staged}], staged)
-        await tx.session.flush()
+        await store_messages(tx, staged)
         return outcomes
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any
@@ -59,7 +60,7 @@ async def append_message(
 
 def stage_message(
     tx: Tx,
-    conv: Conversation,
+    conv: Conversation | ConversationRow,
     sender_kind: SenderKind,
     *,
     text: str | None,
@@ -67,36 +68,23 @@ def stage_message(
     sender_id: str | None,
     client_id: str | None,
     origin_sid: str | None,
-) -> Message:
+    into: type[Message] | type[MessageRow] = Message,
+) -> Message | MessageRow:
     """Number a message in a conversation locked by this transaction and announce it after commit,
     without storing it: append_message adds it to the session, the message writer stores a whole batch
-    with store_messages (on PostgreSQL as a MessageRow in a ConversationRow, see stage_row)."""
+    with store_messages, or on PostgreSQL as a MessageRow in a ConversationRow with store_rows (stage_row).
+    Its interaction event follows a moment later (livechat.message_follower), from the stored message."""
     now = utcnow()
     conv.last_seq += 1
     conv.updated_at = now
-    message = Message(conversation_id=conv.id, seq=conv.last_seq, sender_kind=sender_kind, sender_id=sender_id,
-                      client_id=client_id, text=text, payload=payload, created_at=now)
-    _announce(tx, conv, message, origin_sid)
-    return message
-
-
-def stage_row(
-    tx: Tx, conv: ConversationRow, sender_kind: SenderKind, *, text: str | None, payload: dict[str, Any] | None,
-    sender_id: str | None, client_id: str | None, origin_sid: str | None,
-) -> MessageRow:
-    """stage_message for the writer's plain rows."""
-    now = utcnow()
-    conv.last_seq += 1
-    conv.updated_at = now
-    message = MessageRow(conv.id, conv.last_seq, sender_kind, sender_id, client_id, text, payload, now)
-    _announce(tx, conv, message, origin_sid)
-    return message
-
-
-def _announce(tx: Tx, conv: Conversation | ConversationRow, message: Message | MessageRow, origin_sid: str | None) -> None:
-    # Its interaction event follows a moment later (livechat.message_follower), from the stored message.
+    message = into(conversation_id=conv.id, seq=conv.last_seq, sender_kind=sender_kind, sender_id=sender_id,
+                   client_id=client_id, text=text, payload=payload, created_at=now)
     # The conversation's language as it was: listeners tell from it whether more than the message changed.
     tx.emit("message.created", conversation=conv, message=message, origin_sid=origin_sid, language=conv.language)
+    return message
+
+
+stage_row = functools.partial(stage_message, into=MessageRow)
 
 
 # A batch in one statement whatever its size (array parameters: one prepared statement, none of the
@@ -128,8 +116,8 @@ class ClientIdTaken(Exception):
     not look for): the batch's sequence numbers are wrong, and its transaction must be rolled back."""
 
 
-async def store_messages(tx: Tx, convs: list[Conversation], messages: list[Message]) -> None:
-    """Insert staged messages (the ORM path, SQLite); the conversations' changes go with the session's flush."""
+async def store_messages(tx: Tx, messages: list[Message]) -> None:
+    """Insert staged messages (the ORM path, SQLite); their conversations' changes go with the same flush."""
     if messages:
         tx.session.add_all(messages)
         await tx.session.flush()
