@@ -53,7 +53,11 @@ Check = Callable[[Conversation], None]
 # What it may change in the conversation: see livechat.messages.store_rows.
 After = Callable[[Tx, Conversation, Message], None]
 Outcome = tuple[Message | MessageRow, bool] | BaseException
-_LOCK_PG = "SELECT * FROM conversations WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id FOR UPDATE"
+# FOR NO KEY UPDATE, the strength an UPDATE of non-key columns takes: writers still queue for the row, but a
+# foreign key check on it does not wait for a batch, nor a batch for it. With FOR UPDATE a batch and the message
+# follower deadlocked: updating a cursor row it had written in the same transaction, the follower checks its
+# conversation's key (FOR KEY SHARE), in no particular order.
+_LOCK_PG = "SELECT * FROM conversations WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id FOR NO KEY UPDATE"
 
 
 class NotOnFastPath(Exception):

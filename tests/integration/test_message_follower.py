@@ -8,7 +8,10 @@ import asyncio
 import uuid
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+
+from livechat import message_writer
+from livechat.db import driver
 
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Conversation, ConversationFold, ConversationState, InteractionEvent, Profile, SenderKind, Visitor
@@ -155,5 +158,22 @@ async def test_a_node_stopping_follows_what_it_stored_last(backend):
         await db.follower.close()
     try:
         assert await db.recorded() == Counter({(c, seq): 1 for c in convs for seq in (1, 2)})
+    finally:
+        await db.close()
+
+
+async def test_a_batch_of_messages_does_not_wait_for_the_follower_holding_its_conversations(pg_backend):
+    # The follower's writes to its cursor rows check their conversations' keys (FOR KEY SHARE), in no
+    # particular order; the message writer's row lock must not conflict with that, or the two deadlock.
+    db = Database(pg_backend.database_url)
+    try:
+        ids = await db.chat(visitors=3, messages=2)
+        async with db.transaction() as follower:
+            assert await record_messages(follower, ids) == 6
+            async with db.sessions() as writer:
+                await writer.execute(text("SET LOCAL lock_timeout = '3s'"))
+                locked = await driver.fetch(writer, message_writer._LOCK_PG, {"ids": sorted(ids)})
+                assert sorted(row["id"] for row in locked) == sorted(ids)
+                await writer.rollback()
     finally:
         await db.close()
