@@ -5,6 +5,7 @@ from __future__ import annotations
 import socketio
 
 from livechat.realtime.acks import SafeJson
+from livechat.realtime.emitting import InlineEmit, RedisInlineEmit
 from livechat.settings import Settings
 
 VISITOR_NAMESPACE = "/visitor"
@@ -15,9 +16,10 @@ SUPERVISORS = "supervisors"
 
 
 def create_socketio(settings: Settings) -> socketio.AsyncServer:
-    manager = None
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+        manager = RedisInlineEmit(settings.redis_url, channel=settings.redis_channel)
+    else:
+        manager = InlineEmit()
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
