@@ -83,7 +83,15 @@ class _Request:
     after: After | None
     origin_sid: str | None
     ready: asyncio.Future[Any] | None
-    future: asyncio.Future[tuple[Message | MessageRow, bool]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # One future per caller waiting for the answer (the sender, and any resend of it that joined): a caller
+    # cancelled while waiting cancels only its own, never the answer the others wait for.
+    waiters: list[asyncio.Future[tuple[Message | MessageRow, bool]]] = field(default_factory=list)
+    answered: bool = False
+
+    def wait(self) -> asyncio.Future[tuple[Message | MessageRow, bool]]:
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        return waiter
 
 
 class _Shard:
@@ -116,8 +124,7 @@ class MessageWriter:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         # Queued and in-flight alike: a batch cut short by the cancellation must not leave its callers waiting.
         for request in list(self._waiting):
-            if not request.future.done():
-                request.future.set_exception(ConnectionError("the server is shutting down"))
+            self._answer(request, ConnectionError("the server is shutting down"))
 
     async def append(
         self, conversation_id: uuid.UUID, sender_kind: SenderKind, *, text: str, client_id: str, sender_id: str | None,
@@ -136,7 +143,7 @@ class MessageWriter:
         earlier = self._by_client_id.get(key)
         if earlier is not None and (earlier.sender_kind, earlier.sender_id) == (sender_kind, sender_id):
             # The client resent a message still waiting (its ack timed out): same answer, no more room taken.
-            return await asyncio.shield(earlier.future)
+            return await earlier.wait()
         if len(self._waiting) >= self._max_waiting:
             if self._refused == 0:
                 log.warning("%d messages wait to be stored; refusing new ones until the database catches up", len(self._waiting))
@@ -147,15 +154,25 @@ class MessageWriter:
         request = _Request(conversation_id, sender_kind, sender_id, client_id, text, payload, check, after, origin_sid, ready)
         self._waiting.add(request)
         self._by_client_id.setdefault(key, request)
-        request.future.add_done_callback(lambda _future: self._answered(key, request))
         shard = self._shards[conversation_id.int % len(self._shards)]
         shard.queue.append(request)
         shard.wake.set()
-        # Shielded: a caller cancelled while waiting must not cancel the answer a resend of it waits for.
-        return await asyncio.shield(request.future)
+        return await request.wait()
 
-    def _answered(self, key: tuple[uuid.UUID, str], request: _Request) -> None:
+    def _answer(self, request: _Request, outcome: Outcome) -> None:
+        """Give every caller waiting for the request its outcome (once), and free its room."""
+        if request.answered:
+            return
+        request.answered = True
+        for waiter in request.waiters:
+            if waiter.done():
+                continue  # its caller was cancelled
+            if isinstance(outcome, BaseException):
+                waiter.set_exception(outcome)
+            else:
+                waiter.set_result(outcome)
         self._waiting.discard(request)
+        key = (request.conversation_id, request.client_id)
         if self._by_client_id.get(key) is request:
             del self._by_client_id[key]
         # Down to half the bound, not just below it, so a full writer does not log at every message.
@@ -176,8 +193,7 @@ class MessageWriter:
                 except Exception as exc:  # noqa: BLE001 - every caller gets the failure; clients retry with their client_id
                     log.exception("storing a batch of %d messages failed", len(batch))
                     for request in batch:
-                        if not request.future.done():
-                            request.future.set_exception(exc)
+                        self._answer(request, exc)
 
     async def _write(self, batch: list[_Request]) -> None:
         unsettled = [r.ready for r in batch if r.ready is not None and not r.ready.done()]
@@ -189,12 +205,7 @@ class MessageWriter:
             # A client resent a message whose ack it lost: the batch again, answering retries from what is stored.
             outcomes = await self._store(batch, look_for_retries=True)
         for request, outcome in zip(batch, outcomes, strict=True):
-            if request.future.done():
-                continue
-            if isinstance(outcome, BaseException):
-                request.future.set_exception(outcome)
-            else:
-                request.future.set_result(outcome)
+            self._answer(request, outcome)
 
     async def _store(self, batch: list[_Request], *, look_for_retries: bool) -> list[Outcome]:
         async with self._services.transaction() as tx:

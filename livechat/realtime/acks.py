@@ -23,15 +23,17 @@ Handler = Callable[..., Awaitable[dict[str, Any]]]
 def acked(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Accept any arguments a client sends, and turn every outcome into an ack; never raise into socketio."""
 
+    event_name = handler.__name__.removeprefix("on_")
+
     @functools.wraps(handler)
     async def wrapper(self: Any, sid: str, *args: Any) -> dict[str, Any]:
         data = args[0] if args else None
         conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
-        # Log lines while handling carry the event, the socket and the conversation (structured logs).
-        structlog.contextvars.clear_contextvars()
+        # Log lines while handling carry the event, the socket and the conversation (structured logs). Each
+        # event runs in a task of its own, so only these keys can carry another event's values (Ellipsis
+        # unsets one): set, not cleared first, as clearing walks every context variable at every event.
         structlog.contextvars.bind_contextvars(
-            socket_event=handler.__name__.removeprefix("on_"), sid=sid,
-            **({"conversation_id": conversation_id[:64]} if isinstance(conversation_id, str) else {}),
+            socket_event=event_name, sid=sid, conversation_id=conversation_id[:64] if isinstance(conversation_id, str) else Ellipsis,
         )
         try:
             return {"ok": True, **await handler(self, sid, data)}

@@ -73,8 +73,8 @@ class VisitorNamespace(AckingNamespace):
     @acked
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         request = parse(MessageIn, data)
-        visitor_id = await self._visitor_id(sid)
         session = await self.get_session(sid)
+        visitor_id = uuid.UUID(session["visitor_id"])
         known = request.conversation_id or (uuid.UUID(session["conversation_id"]) if session.get("conversation_id") else None)
         message = None
         text = clean_text(request.text, max_chars=self._services.settings.max_message_chars)
