@@ -31,7 +31,10 @@ from livechat.transaction import DomainEvent, Tx
 
 log = logging.getLogger(__name__)
 
-FOLLOW_DELAY_S = 0.2
+# A batch's cost is mostly per conversation (its profile folded once, however many messages it brings), so
+# gathering longer is cheaper: 1 s instead of 0.2 s raised the relay benchmark's throughput at 64 pairs by
+# about a sixth (about 1,260 -> 1,490 msg/s). Profiles are current within about a second.
+FOLLOW_DELAY_S = 1.0
 SWEEP_S = 30.0
 RETRY_S = 1.0
 MAX_CONVERSATIONS = 500  # a batch's conversations: one transaction each this many
