@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 import logging
 from collections.abc import Awaitable, Callable
@@ -14,6 +13,7 @@ import structlog
 
 from livechat.errors import LivechatError
 from livechat.rate_limit import MemoryRateLimiter
+from livechat.realtime.wire import TOO_DEEP_EVENT
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +49,6 @@ def acked(handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
 
 
 LIFECYCLE = frozenset({"connect", "disconnect"})
-# The event a packet becomes when its JSON is nested deeper than the parser can go (see SafeJson).
-TOO_DEEP_EVENT = "\x00too_deep"
-
-
-class SafeJson:
-    """The json module python-socketio decodes packets with, minus one crash: JSON nested deeper than
-    Python's parser allows raised RecursionError inside python-socketio, which logged a trace and never
-    answered. Such a packet becomes the TOO_DEEP_EVENT event, which the namespace answers clearly."""
-
-    dumps = staticmethod(json.dumps)
-
-    @staticmethod
-    def loads(text: str | bytes, **kwargs: Any) -> Any:
-        try:
-            return json.loads(text, **kwargs)
-        except RecursionError:
-            return [TOO_DEEP_EVENT]
-
-
 EVENT_WINDOW_S = 10
 
 

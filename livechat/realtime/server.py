@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socketio
 
-from livechat.realtime.acks import SafeJson
 from livechat.realtime.emitting import InlineEmit, RedisInlineEmit
+from livechat.realtime.wire import Packet, SafeJson
 from livechat.settings import Settings
 
 VISITOR_NAMESPACE = "/visitor"
@@ -26,6 +26,7 @@ def create_socketio(settings: Settings) -> socketio.AsyncServer:
         cors_allowed_origins=settings.origins_for_socketio,
         max_http_buffer_size=64 * 1024,
         json=SafeJson,
+        serializer=Packet,
         ping_interval=20,
         ping_timeout=20,
     )
