@@ -196,9 +196,6 @@ class MessageWriter:
                         self._answer(request, exc)
 
     async def _write(self, batch: list[_Request]) -> None:
-        unsettled = [r.ready for r in batch if r.ready is not None and not r.ready.done()]
-        if unsettled:
-            await asyncio.wait(unsettled)
         try:
             outcomes = await self._store(batch, look_for_retries=False)
         except ClientIdTaken:
@@ -221,12 +218,15 @@ class MessageWriter:
         ids = sorted({r.conversation_id for r in batch})
         # Locked in id order, so two nodes' batches cannot deadlock each other.
         convs = {r["id"]: ConversationRow(r) for r in await driver.fetch(tx.session, _LOCK_PG, {"ids": ids})}
+        # What the messages wait for (their language guesses) came in while the transaction began and locked.
+        await _ready(batch)
         outcomes, staged = await self._apply(tx, batch, convs, stage_row, look_for_retries=look_for_retries)
         touched = {m.conversation_id for m in staged}
         await store_rows(tx, [convs[c] for c in ids if c in touched], staged)
         return outcomes
 
     async def _stage_orm(self, tx: Tx, batch: list[_Request]) -> list[Outcome]:
+        await _ready(batch)  # before the lock: SQLite's is the whole database's
         ids = sorted({r.conversation_id for r in batch})
         convs = {c.id: c for c in await tx.session.scalars(
             select(Conversation).where(Conversation.id.in_(ids)).order_by(Conversation.id)
@@ -272,3 +272,10 @@ class MessageWriter:
             outcomes.append((message, True))
             staged.append(message)
         return outcomes, staged
+
+
+async def _ready(batch: list[_Request]) -> None:
+    """Wait for what the batch's messages wait for (futures that never fail)."""
+    unsettled = [r.ready for r in batch if r.ready is not None and not r.ready.done()]
+    if unsettled:
+        await asyncio.wait(unsettled)
