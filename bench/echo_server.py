@@ -1,7 +1,8 @@
 """A bare python-socketio relay for bench/relay.py: the socket layer's own limit (no database), and the minimal durable relay (group commit).
 
 It speaks the slice of the chat protocol the relay benchmark uses, with the same server options as
-livechat/realtime/server.py (aiohttp async mode, in-memory manager, same ping and buffer settings):
+livechat/realtime/server.py (aiohttp async mode, in-memory manager, same ping and buffer settings) on the
+same event loop as `livechat serve` (uvloop's):
 
 - /visitor: connect with auth {"token": <conversation id>}; `message` {"client_id", "text"} is emitted
   at once to the conversation's room on /agent, then acked {"ok": true, "message": Message}.
@@ -27,6 +28,7 @@ from typing import Any
 
 import asyncpg
 import socketio
+import uvloop
 from aiohttp import web
 
 SCHEMA = """
@@ -149,8 +151,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", help="PostgreSQL DSN: commit each message there (group commit) before relaying and acking it")
+    parser.add_argument("--asyncio-loop", action="store_true", help="asyncio's own event loop instead of uvloop's, which livechat serves on")
     args = parser.parse_args()
-    web.run_app(create_app(args.database), host=args.host, port=args.port, print=None, access_log=None)
+    loop = asyncio.new_event_loop() if args.asyncio_loop else uvloop.new_event_loop()
+    web.run_app(create_app(args.database), host=args.host, port=args.port, print=None, access_log=None, loop=loop)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Starts a livechat server (its own process, on a fresh PostgreSQL database; Rasa 
 visitor's first message queues the chat for a person and the router assigns it to an agent) and
 bench/echo_server.py twice, each its own process: bare (no database: the target's baseline) and
 "echo+commit" (each message committed to its own fresh PostgreSQL database before relay and ack, with
-group commit as livechat does it: the minimal relay that meets the same durability rule). At each load
+group commit as livechat does it: the minimal relay that meets the same durability rule); all three on
+the same event loop (uvloop's, which `livechat serve` runs on). At each load
 level, N visitor/agent pairs relay in a closed loop: the visitor sends a message and waits for its ack (our server acks after the
 PostgreSQL commit), then sends the next; the delivery latency runs from just before the visitor's
 emit to the agent socket receiving the message. Then it opens many idle visitor sockets on each

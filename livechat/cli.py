@@ -35,7 +35,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings(args)
     configure_logging(settings.log_level, json=settings.log_json)
     asyncio.run(_require_current_schema(settings))
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None, loop=_event_loop())
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop: the server is mostly sockets, tasks and futures, which it runs several times faster."""
+    import uvloop
+
+    return uvloop.new_event_loop()
 
 
 async def _require_current_schema(settings: Settings) -> None:
