@@ -10,7 +10,9 @@ order under its lock, and conversation_folds.folded_seq says up to which one the
 log. A batch locks its conversations' rows there, records the events of the messages after them and
 moves them on, all in one transaction: two nodes following the same conversation wait for each other,
 and the second finds nothing left. The node that stored a message follows it; a sweep finds what a
-node that stopped left behind.
+node that stopped left behind: every conversation at the node's start, then those changed since shortly
+before the sweep before (through the (state, updated_at) index), so a sweep costs what changed, not the
+size of the shop's history.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import logging
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from livechat.db import driver
-from livechat.db.models import Conversation, ConversationFold, Message
+from livechat.db.models import Conversation, ConversationFold, ConversationState, Message
+from livechat.db.types import utcnow
 from livechat.interaction_log import record
 from livechat.transaction import DomainEvent, Tx
 
@@ -114,22 +118,30 @@ class MessageFollower:
                 self._wake.set()
 
     async def _sweep(self) -> None:
+        since: datetime | None = None  # the first sweep looks at every conversation, however long ago it changed
         while True:
+            started = utcnow()
             try:
-                followed = await self.follow(await self.lagging())
+                followed = await self.follow(await self.lagging(since))
                 if followed:
                     log.info("followed %d messages left behind", followed)
-            except Exception:  # noqa: BLE001 - tried again at the next sweep
+                # The next looks back to one interval before this one began: what was stored meanwhile, with
+                # room for another node's clock running behind this one's.
+                since = started - timedelta(seconds=self._sweep_s)
+            except Exception:  # noqa: BLE001 - tried again at the next sweep, looking as far back as this one
                 log.exception("the sweep for messages not yet in the interaction log failed")
             await asyncio.sleep(self._sweep_s)
 
-    async def lagging(self) -> list[uuid.UUID]:
-        """Conversations with messages whose events are not recorded yet, on any node."""
+    async def lagging(self, since: datetime | None = None) -> list[uuid.UUID]:
+        """Conversations with messages whose events are not recorded yet, on any node; only those changed
+        since `since`, if given."""
+        query = (select(Conversation.id).outerjoin(ConversationFold, ConversationFold.conversation_id == Conversation.id)
+                 .where(Conversation.last_seq > func.coalesce(ConversationFold.folded_seq, 0)))
+        if since is not None:
+            # Every state listed, so the (state, updated_at) index serves the range.
+            query = query.where(Conversation.state.in_(list(ConversationState)), Conversation.updated_at >= since)
         async with self._transaction() as tx:
-            return list(await tx.session.scalars(
-                select(Conversation.id).outerjoin(ConversationFold, ConversationFold.conversation_id == Conversation.id)
-                .where(Conversation.last_seq > func.coalesce(ConversationFold.folded_seq, 0))
-            ))
+            return list(await tx.session.scalars(query))
 
     async def follow(self, conversation_ids: set[uuid.UUID] | list[uuid.UUID]) -> int:
         """Record the events of these conversations' messages not recorded yet; how many there were."""

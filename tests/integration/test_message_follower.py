@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from livechat import message_writer
 from livechat.db import driver
 
 from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Conversation, ConversationFold, ConversationState, InteractionEvent, Profile, SenderKind, Visitor
+from livechat.db.types import utcnow
 from livechat.message_follower import MessageFollower, record_messages
 from livechat.messages import append_message, lock_conversation
 from livechat.transaction import EventBus, transaction
@@ -175,5 +177,18 @@ async def test_a_batch_of_messages_does_not_wait_for_the_follower_holding_its_co
                 locked = await driver.fetch(writer, message_writer._LOCK_PG, {"ids": sorted(ids)})
                 assert sorted(row["id"] for row in locked) == sorted(ids)
                 await writer.rollback()
+    finally:
+        await db.close()
+
+
+async def test_a_sweep_after_the_first_looks_only_at_conversations_changed_since_shortly_before_the_last(backend):
+    db = Database(backend.database_url)
+    try:
+        old, recent = await db.chat(visitors=2, messages=2)
+        async with db.transaction() as tx:
+            await tx.session.execute(update(Conversation).where(Conversation.id == old).values(updated_at=utcnow() - timedelta(hours=2)))
+        # Both lag (nothing followed yet): the first sweep of a node finds both, a later one only the recent.
+        assert sorted(await db.follower.lagging()) == sorted([old, recent])
+        assert await db.follower.lagging(utcnow() - timedelta(minutes=1)) == [recent]
     finally:
         await db.close()
