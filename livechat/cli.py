@@ -35,7 +35,21 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings(args)
     configure_logging(settings.log_level, json=settings.log_json)
     asyncio.run(_require_current_schema(settings))
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None, loop=_event_loop())
+    app = create_app(settings)
+    app.on_startup.append(_tune_gc)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, loop=_event_loop())
+
+
+async def _tune_gc(_app) -> None:
+    """Once started: the objects built so far (modules, models, the app) are moved out of the collector's
+    reach, and young collections come every 20,000 allocations instead of 700. Under load the collections
+    of the older generations walked all of them, pausing every socket at once (the relay benchmark's p99
+    at 64 pairs: ~100-150 ms before, ~55-70 ms after)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:
