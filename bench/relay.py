@@ -14,6 +14,7 @@ server and reports the server's RSS.
     .venv/bin/python bench/relay.py                      # levels 1,4,16,64 x 10 s; 5,000 idle sockets
     .venv/bin/python bench/relay.py --quick              # smoke run: levels 1,4 x 3 s; 200 idle sockets
     .venv/bin/python bench/relay.py --redis --levels 16 --idle 0
+    .venv/bin/python bench/relay.py --levels 64,64,64 --seconds 6 --idle 0   # one level three times: this VM is noisy
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ SETUP_CONCURRENCY = 32
 PG_STATS_FLUSH_S = 1.1  # backends report to pg_stat_database at most once a second
 TEXT = "Hi, my order 1002 has not arrived yet. Could you check where it is?"
 console = Console(width=None if sys.stdout.isatty() else 150)
+
+
+_WINDOW_IDS = itertools.count()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -369,6 +373,7 @@ async def sessions_opened(database: str) -> int:
 
 async def run_level(target: Target, level: int, seconds: float, warmup_s: float, drain_s: float = 10.0) -> dict[str, Any]:
     pairs = target.pairs[:level]
+    window_id = next(_WINDOW_IDS)
     now = time.perf_counter()
     window = Window(start=now + warmup_s, end=now + warmup_s + seconds)
     target.hub.window = window
@@ -378,7 +383,7 @@ async def run_level(target: Target, level: int, seconds: float, warmup_s: float,
     async def visitor(i: int, pair: Pair) -> None:
         n = 0
         while time.perf_counter() < window.end:
-            client_id = f"l{level}-{i}-{n}"
+            client_id = f"w{window_id}-{i}-{n}"  # unique per window: a level run twice must not resend the first run's ids
             n += 1
             t0 = time.perf_counter()
             window.sent[client_id] = t0
