@@ -76,8 +76,8 @@ class LanguageDetector:
     """Guesses the language of a message among SUPPORTED.
 
     `guess` runs lingua right here (after `load_blocking()`). The chat path uses `guess_soon` (after
-    `load()`): a guess costs ~55 us of CPU, about half of what the socket layer spends on a whole
-    message, and lingua holds the GIL while it works, so the guesses run in a worker process
+    `load()`): a guess costs ~55-130 us of CPU by the text's length (about what the socket layer spends
+    on a whole message), and lingua holds the GIL while it works, so the guesses run in a worker process
     (livechat.language_worker) over a pipe, one batch at a time: the texts asked for while it works on
     one go together as the next. The models (~200 MB) live in the worker only. A worker that dies or
     stalls is replaced; the messages whose guesses it took with it count as no evidence, so their
