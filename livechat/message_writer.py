@@ -135,7 +135,8 @@ class MessageWriter:
 
         origin_sid: the sending socket, which learns of the message from its ack and is skipped when it is announced.
         ready: a future (that never fails) the message's batch waits for before it is written, e.g. the language guess
-        its `after` reads: worked out while the message waits for the batch before it, not before it joins the queue.
+        its `after` reads: worked out while the message waits for the batch before it (and, on PostgreSQL, while its
+        own batch begins and locks its conversations), not before it joins the queue.
 
         Raises WriterBusy, at once, when the node already has its bound of messages waiting to be stored.
         """
@@ -218,7 +219,8 @@ class MessageWriter:
         ids = sorted({r.conversation_id for r in batch})
         # Locked in id order, so two nodes' batches cannot deadlock each other.
         convs = {r["id"]: ConversationRow(r) for r in await driver.fetch(tx.session, _LOCK_PG, {"ids": ids})}
-        # What the messages wait for (their language guesses) came in while the transaction began and locked.
+        # Only now wait for what the messages wait for (their language guesses): it came in, or came closer,
+        # while the transaction began and locked.
         await _ready(batch)
         outcomes, staged = await self._apply(tx, batch, convs, stage_row, look_for_retries=look_for_retries)
         touched = {m.conversation_id for m in staged}
