@@ -320,10 +320,12 @@ async def setup_echo_pairs(target: Target, count: int, max_agents: int) -> None:
 
 @dataclass(frozen=True)
 class Usage:
-    """CPU seconds so far of the server, this client, PostgreSQL and the whole machine."""
+    """CPU seconds so far of the server, the processes it started, this client, PostgreSQL and the whole machine."""
 
     at: float
     server_s: float
+    helpers_s: float  # the server's child processes (livechat's language detection worker)
+    server_waiting_s: float | None  # the server's time runnable but waiting for a core (Linux schedstat), if known
     client_s: float
     backends_s: dict[int, float]  # live backends of the benchmark's database
     exited_backends_s: float  # backends the postmaster has reaped (pool overflow connections come and go)
@@ -342,16 +344,35 @@ class Usage:
                 elif _is_postmaster(proc):
                     exited = proc.info["cpu_times"].children_user + proc.info["cpu_times"].children_system
         machine = psutil.cpu_times()
-        return cls(time.perf_counter(), busy(psutil.Process(server_pid).cpu_times()), busy(psutil.Process().cpu_times()), backends, exited,
-                   machine.user + machine.system + machine.nice + getattr(machine, "irq", 0) + getattr(machine, "softirq", 0))
+        server = psutil.Process(server_pid)
+        helpers = 0.0
+        for child in server.children(recursive=True):
+            try:
+                helpers += busy(child.cpu_times())
+            except psutil.Error:
+                pass
+        return cls(time.perf_counter(), busy(server.cpu_times()), helpers, _waiting_s(server_pid), busy(psutil.Process().cpu_times()),
+                   backends, exited, machine.user + machine.system + machine.nice + getattr(machine, "irq", 0) + getattr(machine, "softirq", 0))
 
     def percent_since(self, before: Usage) -> dict[str, float]:
         """% of one core each. PostgreSQL's share also counts any backend that exited meanwhile, ours or not."""
         elapsed = self.at - before.at
         pg = sum(t - before.backends_s.get(pid, 0.0) for pid, t in self.backends_s.items())
         pg += self.exited_backends_s - before.exited_backends_s
-        return {"server": 100 * (self.server_s - before.server_s) / elapsed, "client": 100 * (self.client_s - before.client_s) / elapsed,
-                "postgres": 100 * pg / elapsed, "machine": 100 * (self.machine_s - before.machine_s) / elapsed}
+        waiting = math.nan
+        if self.server_waiting_s is not None and before.server_waiting_s is not None:
+            waiting = 100 * (self.server_waiting_s - before.server_waiting_s) / elapsed
+        return {"server": 100 * (self.server_s - before.server_s) / elapsed, "helpers": 100 * (self.helpers_s - before.helpers_s) / elapsed,
+                "client": 100 * (self.client_s - before.client_s) / elapsed, "postgres": 100 * pg / elapsed,
+                "machine": 100 * (self.machine_s - before.machine_s) / elapsed, "server_waiting": waiting}
+
+
+def _waiting_s(pid: int) -> float | None:
+    """Seconds the process's threads spent runnable but not running: a busy machine's cores were taken."""
+    try:
+        return sum(int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[1]) for tid in os.listdir(f"/proc/{pid}/task")) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _is_postmaster(proc: psutil.Process) -> bool:
@@ -483,15 +504,28 @@ def print_results(args: argparse.Namespace, rows: list[tuple[int, dict, dict, di
     console.print(table)
     cores = psutil.cpu_count()
     cpu = Table(title=f"CPU during each window, % of one core ({cores} cores shared by the client, the servers and PostgreSQL)")
-    for column in ("pairs", "echo: server", "client", "echo+commit: server", "PostgreSQL", "client", "livechat: server", "PostgreSQL",
-                   "client", "machine (echo / +commit / livechat)", "livechat DB connections opened"):
+    for column in ("pairs", "echo: server", "client", "echo+commit: server", "PostgreSQL", "client", "livechat: server",
+                   "waiting for a core", "language worker", "PostgreSQL", "client", "machine (echo / +commit / livechat)",
+                   "livechat DB connections opened"):
         cpu.add_column(column, justify="right")
     for level, echo, committed, ours in rows:
         e, c, o = echo["cpu"], committed["cpu"], ours["cpu"]
         cpu.add_row(str(level), f"{e['server']:.0f}", f"{e['client']:.0f}", f"{c['server']:.0f}", f"{c['postgres']:.0f}",
-                    f"{c['client']:.0f}", f"{o['server']:.0f}", f"{o['postgres']:.0f}", f"{o['client']:.0f}",
-                    f"{e['machine']:.0f} / {c['machine']:.0f} / {o['machine']:.0f}", str(ours["db_sessions"]))
+                    f"{c['client']:.0f}", f"{o['server']:.0f}", f"{o['server_waiting']:.0f}", f"{o['helpers']:.0f}", f"{o['postgres']:.0f}",
+                    f"{o['client']:.0f}", f"{e['machine']:.0f} / {c['machine']:.0f} / {o['machine']:.0f}", str(ours["db_sessions"]))
     console.print(cpu)
+    # The same CPU, per message relayed: what each message costs each process, and the machine in all.
+    per = Table(title="CPU per message relayed, us (CPU during the window / messages delivered in it)")
+    for column in ("pairs", "echo: server", "client", "machine", "echo+commit: server", "PostgreSQL", "client", "machine",
+                   "livechat: server", "language worker", "PostgreSQL", "client", "machine"):
+        per.add_column(column, justify="right")
+    for level, echo, committed, ours in rows:
+        cells = [str(level)]
+        for result, keys in ((echo, ("server", "client", "machine")), (committed, ("server", "postgres", "client", "machine")),
+                             (ours, ("server", "helpers", "postgres", "client", "machine"))):
+            cells += [f"{_per_message_us(result, key):.0f}" for key in keys]
+        per.add_row(*cells)
+    console.print(per)
     if rows:
         best_echo = max(r[1]["rate"] for r in rows)
         best_committed = max(r[2]["rate"] for r in rows)
@@ -499,6 +533,11 @@ def print_results(args: argparse.Namespace, rows: list[tuple[int, dict, dict, di
         ratio = best_ours / best_echo
         console.print(f"peak throughput livechat {best_ours:.0f} msg/s vs echo {best_echo:.0f} msg/s: ratio {ratio:.2f} "
                       f"(target >= {THROUGHPUT_TARGET})  {'OK' if ratio >= THROUGHPUT_TARGET else 'MISSED'}")
+        peak = max((r[3] for r in rows), key=lambda result: result["rate"])
+        budget_us = 1e6 / (THROUGHPUT_TARGET * best_echo)
+        console.print(f"the target's CPU budget: {THROUGHPUT_TARGET} of the echo's peak is {THROUGHPUT_TARGET * best_echo:.0f} msg/s, at most "
+                      f"{budget_us:.0f} us of livechat server CPU a message with its one core always busy; at its peak it spent "
+                      f"{_per_message_us(peak, 'server'):.0f} us a message, at {peak['cpu']['server']:.0f}% of a core")
         console.print(f"for scale: echo+commit (the same durability, group commit, nothing else) peaks at {best_committed:.0f} msg/s, "
                       f"{best_committed / best_echo:.2f} of the echo; livechat does {best_ours / best_committed:.2f} of it "
                       "while doing its own work per message")
@@ -519,6 +558,11 @@ def print_results(args: argparse.Namespace, rows: list[tuple[int, dict, dict, di
     console.print("Clients and servers share this machine's cores: the load generator is this process, each server its own; "
                   "livechat also commits each message before the ack (its interaction event and profile update follow in batches), "
                   "and detects its language (in its worker process); agents watching a conversation get its messages and no list summaries for them.")
+
+
+def _per_message_us(result: dict[str, Any], key: str) -> float:
+    """A process's CPU per message delivered in a window (its % of one core over the rate)."""
+    return 1e4 * result["cpu"][key] / result["rate"] if result["rate"] else math.nan
 
 
 async def main() -> None:
