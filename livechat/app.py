@@ -31,6 +31,7 @@ from livechat.realtime.agent_namespace import AgentNamespace
 from livechat.retention import run_retention
 from livechat.segments import run_segment_refresh
 from livechat.realtime.broadcast import Broadcaster
+from livechat.realtime.emitting import RedisInlineEmit
 from livechat.realtime.server import create_socketio
 from livechat.realtime.visitor_namespace import VisitorNamespace
 from livechat.routing import Strategy
@@ -55,6 +56,8 @@ def create_app(settings: Settings) -> web.Application:
         sweep_s=settings.router_sweep_s, queue_notifier=broadcaster,
     )
     bus = services.bus
+    if isinstance(sio.manager, RedisInlineEmit):
+        bus.around = sio.manager.together
     bus.subscribe("message.created", broadcaster.on_message_created)
     bus.subscribe("conversation.state_changed", broadcaster.on_state_changed)
     bus.subscribe("conversation.state_changed", dispatcher.on_state_changed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,17 +26,23 @@ class EventBus:
 
     def __init__(self) -> None:
         self._listeners: dict[str, list[Listener]] = {}
+        # Around the publishing of one transaction's events, e.g. so that their emits go to the other
+        # nodes in one message (livechat.realtime.emitting.RedisInlineEmit.together).
+        self.around: Callable[[], AbstractAsyncContextManager[Any]] = nullcontext
 
     def subscribe(self, name: str, listener: Listener) -> None:
         self._listeners.setdefault(name, []).append(listener)
 
     async def publish(self, events: list[DomainEvent]) -> None:
-        for event in events:
-            for listener in self._listeners.get(event.name, ()):
-                try:
-                    await listener(event)
-                except Exception:  # noqa: BLE001 - one failing side effect must not stop the others
-                    log.exception("listener %s failed on %s", getattr(listener, "__qualname__", listener), event.name)
+        if not events:
+            return
+        async with self.around():
+            for event in events:
+                for listener in self._listeners.get(event.name, ()):
+                    try:
+                        await listener(event)
+                    except Exception:  # noqa: BLE001 - one failing side effect must not stop the others
+                        log.exception("listener %s failed on %s", getattr(listener, "__qualname__", listener), event.name)
 
 
 @dataclass

@@ -17,7 +17,7 @@ SUPERVISORS = "supervisors"
 
 def create_socketio(settings: Settings) -> socketio.AsyncServer:
     if settings.redis_url:
-        manager = RedisInlineEmit(settings.redis_url, channel=settings.redis_channel)
+        manager = RedisInlineEmit(settings.redis_url, channel=settings.redis_channel, json=SafeJson)
     else:
         manager = InlineEmit()
     return socketio.AsyncServer(
