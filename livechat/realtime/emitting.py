@@ -74,6 +74,8 @@ class RedisInlineEmit(socketio.AsyncRedisManager, InlineEmit):
         super().__init__(*args, **kwargs)
         # Per task (a context variable): another task's emits meanwhile go out on their own, as they would have.
         self._held: ContextVar[_Held | None] = ContextVar(f"held_emits_{id(self)}", default=None)
+        # How this node's own `together` messages begin, as the JSON encoder writes them (keys in order, compact).
+        self._own_prefix = f'{{"method":"emit","host_id":"{self.host_id}",'.encode()
 
     @asynccontextmanager
     async def together(self) -> AsyncIterator[None]:
@@ -99,6 +101,14 @@ class RedisInlineEmit(socketio.AsyncRedisManager, InlineEmit):
             held.emits.append(data)
             return
         await super()._publish(data)
+
+    async def _listen(self) -> AsyncIterator[Any]:
+        # A node hears its own publishes too, and python-socketio decodes each before it sees whose it is:
+        # this node's own held emits, every batch's, are dropped undecoded.
+        async for message in super()._listen():
+            if isinstance(message, bytes) and message.startswith(self._own_prefix):
+                continue
+            yield message
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         together = message.get("together")

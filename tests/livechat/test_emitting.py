@@ -57,6 +57,18 @@ async def test_an_emit_does_not_wait_for_a_turn_of_the_event_loop():
 # -- several nodes: emits made together go to the other nodes in one Redis message -------------------
 
 
+class _CountingJson(SafeJson):
+    """SafeJson, counting the `together` messages it decodes."""
+
+    def __init__(self) -> None:
+        self.together = 0
+
+    def loads(self, text, **kwargs):  # noqa: ANN001, ANN201
+        value = SafeJson.loads(text, **kwargs)
+        self.together += isinstance(value, dict) and "together" in value
+        return value
+
+
 async def _node(channel: str) -> tuple[socketio.AsyncServer, list[tuple[str, object]]]:
     sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=RedisInlineEmit(REDIS_TEST_URL, channel=channel, json=SafeJson))
     sid = await sio.manager.connect("eio-agent", "/agent")
@@ -85,6 +97,8 @@ async def test_emits_made_together_reach_another_node_in_order_in_one_redis_mess
         seen_on_a.clear(), seen_on_b.clear()
         while await listener.get_message(timeout=0.2) is not None:
             pass  # the probes
+        decoded_on = {"a": _CountingJson(), "b": _CountingJson()}
+        node_a.manager.json, node_b.manager.json = decoded_on["a"], decoded_on["b"]
 
         async with node_a.manager.together():
             for seq in range(1, 6):
@@ -101,6 +115,8 @@ async def test_emits_made_together_reach_another_node_in_order_in_one_redis_mess
             if message["type"] == "message":
                 published.append(json.loads(message["data"]))
         assert len(published) == 1 and [emit["data"] for emit in published[0]["together"]] == [[{"seq": seq}] for seq in range(1, 6)]
+        # The other node decoded it; this one, which hears its own publishes too, dropped it undecoded.
+        assert (decoded_on["a"].together, decoded_on["b"].together) == (0, 1)
 
         # Outside a block each emit is published on its own, as before.
         await node_a.emit("message", {"seq": 6}, room="conv:1", namespace="/agent")
