@@ -21,14 +21,24 @@ _COLUMNS = tuple(c.name for c in Conversation.__table__.columns)
 
 
 class ConversationRow:
-    """A conversation as locked by the writer's transaction; changes are written back by its statement."""
+    """A conversation as locked by the writer's transaction, or as the writer last wrote it; changes are
+    written back by its statement. `version` is the row's version (PostgreSQL's xmin) once written."""
 
-    __slots__ = _COLUMNS
+    __slots__ = (*_COLUMNS, "version")
 
-    def __init__(self, record: asyncpg.Record) -> None:
-        for name in _COLUMNS:
-            setattr(self, name, record[name])
-        self.state = ConversationState(self.state)
+    def __init__(self, record: asyncpg.Record | None = None) -> None:
+        self.version: int | None = None
+        if record is not None:
+            for name in _COLUMNS:
+                setattr(self, name, record[name])
+            self.state = ConversationState(self.state)
+
+    def copy(self) -> ConversationRow:
+        """A copy to stage a batch on: the events of the batch before keep the row they were published with."""
+        row = ConversationRow()
+        for name in self.__slots__:
+            setattr(row, name, getattr(self, name))
+        return row
 
 
 @dataclass(slots=True, eq=False)

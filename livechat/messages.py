@@ -7,8 +7,9 @@ import json
 import uuid
 from typing import Any
 
+import asyncpg
 from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from livechat.db import driver
 from livechat.db.models import Conversation, Message, SenderKind
@@ -90,25 +91,44 @@ stage_row = functools.partial(stage_message, into=MessageRow)
 # A batch in one statement whatever its size (array parameters: one prepared statement, none of the
 # ORM's per-row bookkeeping, which under load cost more than the database's own work): the conversations'
 # columns a message changes (its number and time; a visitor's, the language; an agent's, the first reply
-# and the agent's read mark), and the messages.
-_STORE_PG = """
+# and the agent's read mark), and the messages. It returns each updated conversation's new row version
+# (xmin) and each stored message's id. Two forms:
+# - under the batch's transaction, its conversations locked (_STORE_PG): a client id stored before is
+#   skipped (ON CONFLICT), and the caller rolls the batch back (ClientIdTaken);
+# - on its own, committed by itself (_STORE_KNOWN_PG): each conversation is written only if its row is
+#   still the version the writer last wrote, and the messages only of those; a client id stored before
+#   fails the whole statement, which then changed nothing.
+_STORE_TEMPLATE = """
     WITH advanced AS (
         UPDATE conversations SET last_seq = u.last_seq, updated_at = u.at, language = u.language,
                first_agent_reply_at = u.first_reply, agent_read_seq = u.agent_read
         FROM unnest(CAST(:conversation_ids AS uuid[]), CAST(:last_seqs AS integer[]), CAST(:updated_ats AS timestamptz[]),
-                    CAST(:languages AS varchar[]), CAST(:first_replies AS timestamptz[]), CAST(:agent_reads AS integer[]))
-             AS u(id, last_seq, at, language, first_reply, agent_read)
-        WHERE conversations.id = u.id
+                    CAST(:languages AS varchar[]), CAST(:first_replies AS timestamptz[]), CAST(:agent_reads AS integer[]){versions})
+             AS u(id, last_seq, at, language, first_reply, agent_read{version})
+        WHERE conversations.id = u.id{same_version}
+        RETURNING conversations.id, conversations.xmin
+    ), stored AS (
+        INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, client_id, text, payload, created_at)
+        SELECT m.conversation, m.seq, m.sender, m.sender_id, m.client_id, m.text, CAST(m.payload AS jsonb), m.at
+        FROM unnest(CAST(:conversations AS uuid[]), CAST(:seqs AS integer[]), CAST(:senders AS varchar[]),
+                    CAST(:sender_ids AS varchar[]), CAST(:client_ids AS varchar[]), CAST(:texts AS text[]),
+                    CAST(:payloads AS text[]), CAST(:ats AS timestamptz[]))
+             AS m(conversation, seq, sender, sender_id, client_id, text, payload, at){only_advanced}
+        RETURNING id, conversation_id, seq
     )
-    INSERT INTO messages (conversation_id, seq, sender_kind, sender_id, client_id, text, payload, created_at)
-    SELECT m.conversation, m.seq, m.sender, m.sender_id, m.client_id, m.text, CAST(m.payload AS jsonb), m.at
-    FROM unnest(CAST(:conversations AS uuid[]), CAST(:seqs AS integer[]), CAST(:senders AS varchar[]),
-                CAST(:sender_ids AS varchar[]), CAST(:client_ids AS varchar[]), CAST(:texts AS text[]),
-                CAST(:payloads AS text[]), CAST(:ats AS timestamptz[]))
-         AS m(conversation, seq, sender, sender_id, client_id, text, payload, at)
-    ON CONFLICT (conversation_id, client_id) DO NOTHING
-    RETURNING id, conversation_id, seq
+    SELECT id AS conversation_id, CAST(CAST(xmin AS text) AS bigint) AS version, CAST(NULL AS bigint) AS message_id,
+           CAST(NULL AS integer) AS seq
+    FROM advanced
+    UNION ALL
+    SELECT conversation_id, NULL, id, seq FROM stored
 """
+_STORE_PG = _STORE_TEMPLATE.format(versions="", version="", same_version="", only_advanced="""
+        ON CONFLICT (conversation_id, client_id) DO NOTHING""")
+_STORE_KNOWN_PG = _STORE_TEMPLATE.format(
+    versions=", CAST(:versions AS xid[])", version=", version", same_version=" AND conversations.xmin = u.version",
+    only_advanced="""
+        WHERE m.conversation IN (SELECT id FROM advanced)""",
+)
 
 
 class ClientIdTaken(Exception):
@@ -125,11 +145,34 @@ async def store_messages(tx: Tx, messages: list[Message]) -> None:
 
 async def store_rows(tx: Tx, convs: list[ConversationRow], messages: list[MessageRow]) -> None:
     """Insert staged rows and write back what they changed in their conversations (PostgreSQL), giving
-    each message its id. Raises ClientIdTaken, inserting nothing of it that commits, if a client id was
-    stored before."""
+    each message its id and each conversation its new row version. Raises ClientIdTaken, inserting
+    nothing of it that commits, if a client id was stored before."""
     if not messages:
         return
-    rows = await driver.fetch(tx.session, _STORE_PG, {
+    rows = await driver.fetch(tx.session, _STORE_PG, _store_params(convs, messages))
+    _take_ids(rows, convs, messages, all_or_raise=True)
+
+
+async def store_known_rows(engine: AsyncEngine, convs: list[ConversationRow], messages: list[MessageRow]) -> set[uuid.UUID]:
+    """Store staged rows in a statement of their own, committed by itself, for the conversations whose row
+    is still the `version` each carries (as this writer last wrote it, unlocked since); the ids of those
+    conversations, whose messages are stored and have their ids. The others' messages are not stored.
+    Raises ClientIdTaken, having stored nothing, if a client id was stored before."""
+    params = _store_params(convs, messages) | {"versions": [c.version for c in convs]}
+    try:
+        rows = await driver.fetch_alone(engine, _STORE_KNOWN_PG, params)
+    except asyncpg.UniqueViolationError as exc:
+        raise ClientIdTaken(str(exc)) from None
+    except asyncpg.DeadlockDetectedError:
+        # Its row locks are taken in whatever order the plan visits the rows, unlike the locked path's (by id):
+        # another node writing some of the same conversations at once can deadlock it. It wrote nothing; the
+        # caller writes them under the lock.
+        return set()
+    return _take_ids(rows, convs, messages, all_or_raise=False)
+
+
+def _store_params(convs: list[ConversationRow], messages: list[MessageRow]) -> dict[str, Any]:
+    return {
         "conversation_ids": [c.id for c in convs], "last_seqs": [c.last_seq for c in convs],
         "updated_ats": [c.updated_at for c in convs], "languages": [c.language for c in convs],
         "first_replies": [c.first_agent_reply_at for c in convs], "agent_reads": [c.agent_read_seq for c in convs],
@@ -138,12 +181,20 @@ async def store_rows(tx: Tx, convs: list[ConversationRow], messages: list[Messag
         "client_ids": [m.client_id for m in messages], "texts": [m.text for m in messages],
         "payloads": [json.dumps(m.payload) if m.payload is not None else None for m in messages],
         "ats": [m.created_at for m in messages],
-    })
-    if len(rows) < len(messages):
-        raise ClientIdTaken(f"{len(messages) - len(rows)} of {len(messages)} messages were stored before")
-    ids = {(row["conversation_id"], row["seq"]): row["id"] for row in rows}
+    }
+
+
+def _take_ids(rows: list[asyncpg.Record], convs: list[ConversationRow], messages: list[MessageRow], *, all_or_raise: bool) -> set[uuid.UUID]:
+    """Give the stored messages their ids and the written conversations their new versions; the written ones' ids."""
+    versions = {r["conversation_id"]: r["version"] for r in rows if r["message_id"] is None}
+    ids = {(r["conversation_id"], r["seq"]): r["message_id"] for r in rows if r["message_id"] is not None}
+    if all_or_raise and len(ids) < len(messages):
+        raise ClientIdTaken(f"{len(messages) - len(ids)} of {len(messages)} messages were stored before")
+    for conv in convs:
+        conv.version = versions.get(conv.id)
     for message in messages:
-        message.id = ids[(message.conversation_id, message.seq)]
+        message.id = ids.get((message.conversation_id, message.seq))
+    return set(versions)
 
 
 _BY_CLIENT_ID_PG = """

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_]+)\b")
 
@@ -46,6 +46,20 @@ async def fetch(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> l
     except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
         await connection.invalidate()
         raise
+
+
+async def fetch_alone(engine: AsyncEngine, sql: str, params: Mapping[str, Any]) -> list[asyncpg.Record]:
+    """Run `sql` as a transaction of its own (committed when it returns, nothing of it if it fails), on a
+    connection from the engine's pool, outside SQLAlchemy's transactions: one round trip."""
+    positional, names = _positional(sql)
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection
+        try:
+            return await driver.fetch(positional, *(params[name] for name in names))
+        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
+            await connection.invalidate()
+            raise
 
 
 async def _begin(connection, adapted: Any) -> None:

@@ -139,6 +139,24 @@ async def test_a_backlog_bigger_than_a_batch_is_followed_in_order_over_several(b
         await db.close()
 
 
+async def _start_after_first_sweep(follower: MessageFollower) -> None:
+    """Start the follower and return once its first sweep (at start, over every conversation) is done, so
+    that it cannot be what follows the messages stored next."""
+    swept = asyncio.Event()
+    lagging = follower.lagging
+
+    async def noting(*args, **kwargs):
+        try:
+            return await lagging(*args, **kwargs)
+        finally:
+            swept.set()
+
+    follower.lagging = noting
+    follower.start()
+    async with asyncio.timeout(10):
+        await swept.wait()
+
+
 async def test_a_running_node_brings_profiles_up_to_date_within_a_moment(backend):
     db = Database(backend.database_url)
     db.follower.start()
@@ -152,7 +170,7 @@ async def test_a_running_node_brings_profiles_up_to_date_within_a_moment(backend
 
 async def test_a_node_stopping_follows_what_it_stored_last(backend):
     db = Database(backend.database_url, delay_s=3600)
-    db.follower.start()
+    await _start_after_first_sweep(db.follower)
     try:
         convs = await db.chat(visitors=2, messages=2)
         assert await db.recorded() == Counter()

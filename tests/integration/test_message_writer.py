@@ -12,7 +12,8 @@ import uuid
 from sqlalchemy import select
 
 from livechat.db.engine import create_engine, create_session_factory
-from livechat.db.models import Message
+from livechat.db.models import Conversation, ConversationState, Message
+from livechat.db.types import utcnow
 from tests.support.agent import AgentClient, add_agent
 from tests.support.visitor import Visitor
 
@@ -95,6 +96,69 @@ async def test_a_resend_after_the_ack_gets_the_stored_message_while_new_ones_in_
         assert [m.seq for m in rows] == list(range(1, len(rows) + 1))
     visitor_lines = [m.client_id for m in stored if m.sender_kind.value == "visitor"]
     assert sorted(visitor_lines) == sorted([f"first-{i}" for i in range(3)] + [f"second-{i}" for i in range(3)])
+
+
+async def _conversation_state(database_url: str, conversation_id: str) -> str:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            conv = await session.get(Conversation, uuid.UUID(conversation_id))
+            return conv.state.value
+    finally:
+        await engine.dispose()
+
+
+async def _close_elsewhere(database_url: str, conversation_id: str) -> None:
+    """Close the conversation in a transaction of its own, adding no message, as another node's tool might."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            conv = await session.get(Conversation, uuid.UUID(conversation_id), with_for_update=True)
+            conv.state, conv.closed_at, conv.resolution = ConversationState.CLOSED, utcnow(), "resolved"
+    finally:
+        await engine.dispose()
+
+
+async def test_a_conversation_changed_after_the_writer_last_wrote_it_is_not_written_as_it_was(pg_backend, make_node):
+    # On PostgreSQL the writer remembers each conversation as it last wrote it and writes the next batch without
+    # the lock while the row is unchanged. Here the row changes in between without a message (whose number
+    # the next batch would otherwise collide with).
+    node = await make_node(pg_backend)
+    await add_agent(pg_backend.database_url, "ann@shop.test")
+    ann = await AgentClient.login(node.base_url, "ann@shop.test")
+    visitor = await Visitor.start(node.base_url)
+    conversation_id = (await visitor.say("hello"))["conversation_id"]
+    assert await ann.wait_for_assignment() == conversation_id
+    for n in range(3):  # stored under the lock, then as remembered
+        assert (await visitor.call("message", {"client_id": f"m{n}", "text": f"still there? {n}"}))["ok"]
+    await _close_elsewhere(pg_backend.database_url, conversation_id)
+
+    after = await visitor.call("message", {"client_id": "after-close", "text": "one more question"})
+    assert after["ok"]
+    # The visitor's message reopened the conversation (or began another): it was not stored into the closed one.
+    assert await _conversation_state(pg_backend.database_url, after["message"]["conversation_id"]) != "closed"
+    stored = await _stored(pg_backend.database_url)
+    rows = [m for m in stored if str(m.conversation_id) == after["message"]["conversation_id"]]
+    assert [m.seq for m in rows] == list(range(1, len(rows) + 1))
+
+
+async def test_one_conversation_written_through_two_nodes_in_turn_stays_gap_free(pg_backend, make_node):
+    node_1 = await make_node(pg_backend)
+    node_2 = await make_node(pg_backend)
+    await add_agent(pg_backend.database_url, "ann@shop.test")
+    ann = await AgentClient.login(node_2.base_url, "ann@shop.test")
+    visitor = await Visitor.start(node_1.base_url)
+    conversation_id = (await visitor.say("hello"))["conversation_id"]
+    assert await ann.wait_for_assignment() == conversation_id
+    seqs = []
+    for n in range(6):  # each node's remembered row is out of date at every turn
+        seqs.append((await visitor.call("message", {"client_id": f"v{n}", "text": f"question {n}"}))["message"]["seq"])
+        seqs.append((await ann.ok("message", {"conversation_id": conversation_id, "client_id": f"a{n}", "text": f"answer {n}"}))["message"]["seq"])
+    assert seqs == list(range(seqs[0], seqs[0] + 12))
+    stored = [m for m in await _stored(pg_backend.database_url) if str(m.conversation_id) == conversation_id]
+    assert [m.seq for m in stored] == list(range(1, len(stored) + 1))
+    assert [m.text for m in stored if m.client_id and m.client_id[0] in "va"] == [
+        text for n in range(6) for text in (f"question {n}", f"answer {n}")]
 
 
 async def test_past_its_bound_the_writer_refuses_new_messages_at_once_and_keeps_the_waiting_ones(sqlite_backend, make_node):
