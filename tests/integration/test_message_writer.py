@@ -11,20 +11,16 @@ import uuid
 
 from sqlalchemy import select
 
-from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.models import Conversation, ConversationState, Message
 from livechat.db.types import utcnow
 from tests.support.agent import AgentClient, add_agent
+from tests.support.backends import session_at
 from tests.support.visitor import Visitor
 
 
 async def _stored(database_url: str) -> list[Message]:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            return list(await session.scalars(select(Message).order_by(Message.conversation_id, Message.seq)))
-    finally:
-        await engine.dispose()
+    async with session_at(database_url) as session:
+        return list(await session.scalars(select(Message).order_by(Message.conversation_id, Message.seq)))
 
 
 async def test_concurrent_messages_with_retries_are_stored_once_and_gap_free(backend, make_node):
@@ -99,24 +95,25 @@ async def test_a_resend_after_the_ack_gets_the_stored_message_while_new_ones_in_
 
 
 async def _conversation_state(database_url: str, conversation_id: str) -> str:
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            conv = await session.get(Conversation, uuid.UUID(conversation_id))
-            return conv.state.value
-    finally:
-        await engine.dispose()
+    async with session_at(database_url) as session:
+        return (await session.get(Conversation, uuid.UUID(conversation_id))).state.value
 
 
 async def _close_elsewhere(database_url: str, conversation_id: str) -> None:
     """Close the conversation in a transaction of its own, adding no message, as another node's tool might."""
-    engine = create_engine(database_url)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            conv = await session.get(Conversation, uuid.UUID(conversation_id), with_for_update=True)
-            conv.state, conv.closed_at, conv.resolution = ConversationState.CLOSED, utcnow(), "resolved"
-    finally:
-        await engine.dispose()
+    async with session_at(database_url) as session, session.begin():
+        conv = await session.get(Conversation, uuid.UUID(conversation_id), with_for_update=True)
+        conv.state, conv.closed_at, conv.resolution = ConversationState.CLOSED, utcnow(), "resolved"
+
+
+async def _assigned_chat(backend, visitor_node, agent_node) -> tuple[Visitor, AgentClient, str]:
+    """A visitor on one node whose chat an agent on another (or the same) node has been assigned."""
+    await add_agent(backend.database_url, "ann@shop.test")
+    ann = await AgentClient.login(agent_node.base_url, "ann@shop.test")
+    visitor = await Visitor.start(visitor_node.base_url)
+    conversation_id = (await visitor.say("hello"))["conversation_id"]
+    assert await ann.wait_for_assignment() == conversation_id
+    return visitor, ann, conversation_id
 
 
 async def test_a_conversation_changed_after_the_writer_last_wrote_it_is_not_written_as_it_was(pg_backend, make_node):
@@ -124,11 +121,7 @@ async def test_a_conversation_changed_after_the_writer_last_wrote_it_is_not_writ
     # the lock while the row is unchanged. Here the row changes in between without a message (whose number
     # the next batch would otherwise collide with).
     node = await make_node(pg_backend)
-    await add_agent(pg_backend.database_url, "ann@shop.test")
-    ann = await AgentClient.login(node.base_url, "ann@shop.test")
-    visitor = await Visitor.start(node.base_url)
-    conversation_id = (await visitor.say("hello"))["conversation_id"]
-    assert await ann.wait_for_assignment() == conversation_id
+    visitor, _ann, conversation_id = await _assigned_chat(pg_backend, node, node)
     for n in range(3):  # stored under the lock, then as remembered
         assert (await visitor.call("message", {"client_id": f"m{n}", "text": f"still there? {n}"}))["ok"]
     await _close_elsewhere(pg_backend.database_url, conversation_id)
@@ -145,11 +138,7 @@ async def test_a_conversation_changed_after_the_writer_last_wrote_it_is_not_writ
 async def test_one_conversation_written_through_two_nodes_in_turn_stays_gap_free(pg_backend, make_node):
     node_1 = await make_node(pg_backend)
     node_2 = await make_node(pg_backend)
-    await add_agent(pg_backend.database_url, "ann@shop.test")
-    ann = await AgentClient.login(node_2.base_url, "ann@shop.test")
-    visitor = await Visitor.start(node_1.base_url)
-    conversation_id = (await visitor.say("hello"))["conversation_id"]
-    assert await ann.wait_for_assignment() == conversation_id
+    visitor, ann, conversation_id = await _assigned_chat(pg_backend, node_1, node_2)
     seqs = []
     for n in range(6):  # each node's remembered row is out of date at every turn
         seqs.append((await visitor.call("message", {"client_id": f"v{n}", "text": f"question {n}"}))["message"]["seq"])

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from livechat.db.engine import create_engine
+from livechat.db.engine import create_engine, create_session_factory
 from livechat.db.migrate import upgrade
 from livechat.db.models import Base
 
@@ -52,5 +55,16 @@ async def truncate_all(url: str) -> None:
         async with engine.begin() as conn:
             tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def session_at(database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session on the database at `database_url`, with an engine of its own (disposed after)."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            yield session
     finally:
         await engine.dispose()
