@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livechat.db import driver
 from livechat.db.models import Conversation, Message, SenderKind
@@ -153,14 +153,15 @@ async def store_rows(tx: Tx, convs: list[ConversationRow], messages: list[Messag
     _take_ids(rows, convs, messages, all_or_raise=True)
 
 
-async def store_known_rows(engine: AsyncEngine, convs: list[ConversationRow], messages: list[MessageRow]) -> set[uuid.UUID]:
-    """Store staged rows in a statement of their own, committed by itself, for the conversations whose row
-    is still the `version` each carries (as this writer last wrote it, unlocked since); the ids of those
-    conversations, whose messages are stored and have their ids. The others' messages are not stored.
-    Raises ClientIdTaken, having stored nothing, if a client id was stored before."""
+async def store_known_rows(connection: driver.HeldConnection, convs: list[ConversationRow], messages: list[MessageRow]) -> set[uuid.UUID]:
+    """Store staged rows in a statement of their own on a held connection, committed by itself, for the
+    conversations whose row is still the `version` each carries (as this writer last wrote it, unlocked
+    since); the ids of those conversations, whose messages are stored and have their ids. The others'
+    messages are not stored. Raises ClientIdTaken, having stored nothing, if a client id was stored before;
+    driver.ConnectionFailed if the connection failed (stored or not: a resend by client id tells)."""
     params = _store_params(convs, messages) | {"versions": [c.version for c in convs]}
     try:
-        rows = await driver.fetch_alone(engine, _STORE_KNOWN_PG, params)
+        rows = await connection.fetch(_STORE_KNOWN_PG, params)
     except asyncpg.UniqueViolationError as exc:
         raise ClientIdTaken(str(exc)) from None
     except asyncpg.DeadlockDetectedError:

@@ -10,12 +10,15 @@ asyncpg's own, and a connection that failed is invalidated, so the pool does not
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+log = logging.getLogger(__name__)
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_]+)\b")
 
@@ -48,18 +51,51 @@ async def fetch(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> l
         raise
 
 
-async def fetch_alone(engine: AsyncEngine, sql: str, params: Mapping[str, Any]) -> list[asyncpg.Record]:
-    """Run `sql` as a transaction of its own (committed when it returns, nothing of it if it fails), on a
-    connection from the engine's pool, outside SQLAlchemy's transactions: one round trip."""
-    positional, names = _positional(sql)
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver: asyncpg.Connection = raw.driver_connection
+class HeldConnection:
+    """A pooled connection kept checked out, for statements that each are a transaction of their own
+    (committed when they return, nothing of them if they fail): one round trip each. A caller running many
+    pays the pool's check-out and check-in (~120 us of CPU with SQLAlchemy's pool) once, not at each.
+    A connection that fails is dropped (invalidated), and the next statement takes a new one; it is not
+    pinged first, so after a database restart its first statement fails (ConnectionFailed)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._driver: asyncpg.Connection | None = None
+
+    async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[asyncpg.Record]:
+        positional, names = _positional(sql)
+        if self._driver is None:
+            connection = await self._engine.connect()
+            try:
+                self._driver = (await connection.get_raw_connection()).driver_connection
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
         try:
-            return await driver.fetch(positional, *(params[name] for name in names))
-        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
-            await connection.invalidate()
-            raise
+            return await self._driver.fetch(positional, *(params[name] for name in names))
+        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError) as exc:
+            await self._drop(invalidate=True)
+            raise ConnectionFailed(str(exc) or type(exc).__name__) from exc
+
+    async def close(self) -> None:
+        await self._drop(invalidate=False)
+
+    async def _drop(self, *, invalidate: bool) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is None:
+            return
+        try:
+            if invalidate:
+                await connection.invalidate()
+            await connection.close()
+        except Exception:  # noqa: BLE001 - e.g. a statement cut short by a cancellation: the pool discards it
+            log.warning("closing a held database connection failed", exc_info=True)
+
+
+class ConnectionFailed(Exception):
+    """A held connection failed during a statement: whether the statement committed is unknown."""
 
 
 async def _begin(connection, adapted: Any) -> None:

@@ -9,7 +9,7 @@ import sqlite3
 import time
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from livechat.db.models import Conversation, ConversationState, Message
 from livechat.db.types import utcnow
@@ -148,6 +148,30 @@ async def test_one_conversation_written_through_two_nodes_in_turn_stays_gap_free
     assert [m.seq for m in stored] == list(range(1, len(stored) + 1))
     assert [m.text for m in stored if m.client_id and m.client_id[0] in "va"] == [
         text for n in range(6) for text in (f"question {n}", f"answer {n}")]
+
+
+async def test_a_batch_whose_held_connection_died_is_written_under_the_lock_once(pg_backend, make_node):
+    # The writer keeps a connection checked out for the batches it writes as one statement, and it is not
+    # pinged before use; here the database drops it (as an idle timeout or a proxy might) and nothing else.
+    node = await make_node(pg_backend)
+    visitor, _ann, conversation_id = await _assigned_chat(pg_backend, node, node)
+    for n in range(3):
+        assert (await visitor.call("message", {"client_id": f"m{n}", "text": f"before {n}"}))["ok"]
+    async with session_at(pg_backend.database_url) as session:
+        dropped = (await session.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query LIKE '%conversations.xmin = u.version%' AND pid <> pg_backend_pid()"
+        ))).scalar_one()
+    assert dropped >= 1
+
+    # Acknowledged at the first try, stored once.
+    after = await visitor.call("message", {"client_id": "after-drop", "text": "are you still there?"})
+    assert after["ok"], after
+    stored = [m for m in await _stored(pg_backend.database_url) if str(m.conversation_id) == conversation_id]
+    assert [m.seq for m in stored] == list(range(1, len(stored) + 1))
+    assert [m.client_id for m in stored].count("after-drop") == 1
+    # And the next is written as one statement again, on a new connection.
+    assert (await visitor.call("message", {"client_id": "later", "text": "thanks"}))["ok"]
 
 
 async def test_past_its_bound_the_writer_refuses_new_messages_at_once_and_keeps_the_waiting_ones(sqlite_backend, make_node):
