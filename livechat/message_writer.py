@@ -298,9 +298,9 @@ class MessageWriter:
         written = [convs[c] for c in ids if c in touched]
         await store_rows(tx, written, staged)
         # Remembered before the commit: if it fails, the row keeps its old version and the next batch finds
-        # these stale, and takes the lock.
+        # these stale, and takes the lock. (Remembered rows are never changed in place: a batch stages on copies.)
         for conv in written:
-            self._remember(conv.copy())
+            self._remember(conv)
         return outcomes
 
     async def _stage_orm(self, tx: Tx, batch: list[_Request]) -> list[Outcome]:
