@@ -21,6 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 log = logging.getLogger(__name__)
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_]+)\b")
+# What a connection that can no longer be used raises. InternalClientError: the server's notice that it
+# closed the connection (an administrator's or an idle timeout's) came in, its end of file not yet, and the
+# protocol waits for an answer that never comes ("another operation (2) is in progress").
+_BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.InternalClientError, OSError)
 
 
 @functools.cache
@@ -46,7 +50,7 @@ async def fetch(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> l
         await _begin(connection, raw.dbapi_connection)
     try:
         return await driver.fetch(positional, *(params[name] for name in names))
-    except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
+    except _BROKEN:
         await connection.invalidate()
         raise
 
@@ -75,7 +79,7 @@ class HeldConnection:
             self._connection = connection
         try:
             return await self._driver.fetch(positional, *(params[name] for name in names))
-        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError) as exc:
+        except _BROKEN as exc:
             await self._drop(invalidate=True)
             raise ConnectionFailed(str(exc) or type(exc).__name__) from exc
 

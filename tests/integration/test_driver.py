@@ -3,6 +3,8 @@ they begin themselves: rolled back with it, committed with it, no statement of S
 
 from __future__ import annotations
 
+import asyncpg
+import pytest
 from sqlalchemy import event, text
 
 from livechat.db import driver
@@ -35,4 +37,34 @@ async def test_driver_statements_begin_and_end_with_the_sessions_transaction(pg_
     finally:
         async with engine.begin() as connection:
             await connection.execute(text("DROP TABLE IF EXISTS driver_probe"))
+        await engine.dispose()
+
+
+async def test_a_held_connection_the_server_dropped_fails_once_and_the_next_statement_gets_a_new_one(pg_backend, monkeypatch):
+    engine = create_engine(pg_backend.database_url)
+    held = driver.HeldConnection(engine)
+    try:
+        first_pid = (await held.fetch("SELECT pg_backend_pid() AS pid", {}))[0]["pid"]
+        async with engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+        with pytest.raises(driver.ConnectionFailed):
+            await held.fetch("SELECT pg_backend_pid() AS pid", {})
+        second_pid = (await held.fetch("SELECT pg_backend_pid() AS pid", {}))[0]["pid"]
+        assert second_pid != first_pid
+
+        # Had the server's notice that it closed the connection come in before its end of file, asyncpg
+        # refuses the statement with an InternalClientError (seen in CI): the same failure.
+        connection = held._driver
+
+        async def refuse(*_args, **_kwargs):
+            raise asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+
+        monkeypatch.setattr(type(connection), "fetch", refuse)
+        with pytest.raises(driver.ConnectionFailed):
+            await held.fetch("SELECT pg_backend_pid() AS pid", {})
+        assert held._driver is None  # dropped: not handed out again
+        monkeypatch.undo()
+        assert (await held.fetch("SELECT 1 AS one", {}))[0]["one"] == 1
+    finally:
+        await held.close()
         await engine.dispose()
