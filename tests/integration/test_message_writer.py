@@ -9,6 +9,7 @@ import sqlite3
 import time
 import uuid
 
+import asyncpg
 from sqlalchemy import select, text
 
 from livechat.db.models import Conversation, ConversationState, Message
@@ -172,6 +173,45 @@ async def test_a_batch_whose_held_connection_died_is_written_under_the_lock_once
     assert [m.client_id for m in stored].count("after-drop") == 1
     # And the next is written as one statement again, on a new connection.
     assert (await visitor.call("message", {"client_id": "later", "text": "thanks"}))["ok"]
+
+
+async def test_a_batch_that_deadlocks_without_the_lock_is_written_under_it(pg_backend, make_node):
+    # The one-statement batch locks its conversations in whatever order its plan visits them, so another
+    # transaction taking them in another order can deadlock it; PostgreSQL then cancels one of the two.
+    # Here that is made certain: another transaction holds the message number the batch will give, and asks
+    # for the conversation's row lock once the batch (holding it) waits for that number.
+    node = await make_node(pg_backend)
+    visitor, _ann, conversation_id = await _assigned_chat(pg_backend, node, node)
+    assert (await visitor.call("message", {"client_id": "first", "text": "before"}))["ok"]  # remembered now
+    dsn = pg_backend.database_url.replace("postgresql+asyncpg://", "postgresql://")
+    other = await asyncpg.connect(dsn)
+    watcher = await asyncpg.connect(dsn)
+    try:
+        transaction = other.transaction()
+        await transaction.start()
+        last_seq = await other.fetchval("SELECT last_seq FROM conversations WHERE id = $1", uuid.UUID(conversation_id))
+        await other.execute(
+            "INSERT INTO messages (conversation_id, seq, sender_kind, client_id, text, created_at) "
+            "VALUES ($1, $2, 'agent', 'elsewhere', 'held', now())", uuid.UUID(conversation_id), last_seq + 1)
+        sent = asyncio.create_task(visitor.call("message", {"client_id": "deadlocked", "text": "are you there?"}))
+        async with asyncio.timeout(10):  # until the batch waits for the number the other transaction holds
+            while not await watcher.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE '%conversations.xmin = u.version%'"
+            ):
+                await asyncio.sleep(0.02)
+        await other.execute("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", uuid.UUID(conversation_id))
+        await transaction.rollback()  # the other transaction got the lock: the batch was the one cancelled
+
+        ack = await sent
+        assert ack["ok"], ack
+        stored = [m for m in await _stored(pg_backend.database_url) if str(m.conversation_id) == conversation_id]
+        assert [m.seq for m in stored] == list(range(1, len(stored) + 1))
+        assert [m.client_id for m in stored].count("deadlocked") == 1
+        assert ack["message"]["seq"] == last_seq + 1
+    finally:
+        await other.close()
+        await watcher.close()
 
 
 async def test_past_its_bound_the_writer_refuses_new_messages_at_once_and_keeps_the_waiting_ones(sqlite_backend, make_node):
