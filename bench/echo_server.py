@@ -37,7 +37,7 @@ SCHEMA = """
         client_id text NOT NULL, text text NOT NULL, created_at timestamptz NOT NULL, UNIQUE (conversation_id, seq)
     )
 """
-# A batch in one statement, array parameters (as livechat's _STORE_PG).
+# A batch in one statement, array parameters (livechat's writer, too, writes a batch in one statement).
 INSERT_BATCH = ("INSERT INTO echo_messages (conversation_id, seq, sender, client_id, text, created_at) "
                 "SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])")
 Row = tuple[str, int, str, str, str, datetime]
