@@ -1,7 +1,11 @@
 """Statements run straight on asyncpg (livechat.db.driver) belong to the session's transaction, which
-they begin themselves: rolled back with it, committed with it, no statement of SQLAlchemy's before them."""
+they begin themselves: rolled back with it, committed with it, no statement of SQLAlchemy's before them.
+A held connection the server dropped fails once; the writer's one-statement batch stores what it is given."""
 
 from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
 
 import asyncpg
 import pytest
@@ -9,6 +13,9 @@ from sqlalchemy import event, text
 
 from livechat.db import driver
 from livechat.db.engine import create_engine, create_session_factory
+from livechat.db.models import SenderKind
+from livechat.message_rows import ConversationRow, MessageRow
+from livechat.messages import store_known_rows
 
 
 async def test_driver_statements_begin_and_end_with_the_sessions_transaction(pg_backend):
@@ -65,6 +72,50 @@ async def test_a_held_connection_the_server_dropped_fails_once_and_the_next_stat
         assert held._driver is None  # dropped: not handed out again
         monkeypatch.undo()
         assert (await held.fetch("SELECT 1 AS one", {}))[0]["one"] == 1
+    finally:
+        await held.close()
+        await engine.dispose()
+
+
+async def test_the_one_statement_batch_stores_what_json_cannot_carry_natively(pg_backend):
+    # The batch goes to PostgreSQL as JSON text: times keep their microseconds and offset (a naive time is
+    # UTC), and a payload orjson refuses (an integer past 64 bits) still goes, through the json module.
+    engine = create_engine(pg_backend.database_url)
+    held = driver.HeldConnection(engine)
+    try:
+        visitor_id, conversation_id = uuid.uuid4(), uuid.uuid4()
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO visitors (id, language, created_at, last_seen_at, consent_tracking, consent_identification, "
+                "identity_verified) VALUES (:v, 'en', now(), now(), false, false, false)"), {"v": visitor_id})
+            await connection.execute(text(
+                "INSERT INTO conversations (id, visitor_id, state, state_version, language, agent_involved, visitor_read_seq, "
+                "agent_read_seq, last_seq, created_at, updated_at) VALUES (:c, :v, 'assigned', 1, 'en', true, 0, 0, 0, now(), now())"),
+                {"c": conversation_id, "v": visitor_id})
+        record = (await held.fetch("SELECT *, CAST(CAST(xmin AS text) AS bigint) AS version FROM conversations WHERE id = :id",
+                                   {"id": conversation_id}))[0]
+        conv = ConversationRow(record)
+        conv.version = record["version"]
+        aware = datetime(2026, 12, 7, 5, 30, 1, 123456, tzinfo=timezone.utc)
+        naive = datetime(2026, 12, 7, 5, 30, 2, 654321)
+        conv.last_seq, conv.updated_at, conv.language = 2, aware, "pl"
+        messages = [
+            MessageRow(conversation_id, 1, SenderKind.AGENT, "a", "c1", "cześć", {"n": 2**70, "nested": ["ü", None]}, aware),
+            MessageRow(conversation_id, 2, SenderKind.VISITOR, None, "c2", "dzięki", None, naive),
+        ]
+        assert await store_known_rows(held, [conv], messages) == {conversation_id}
+        assert all(m.id is not None for m in messages)
+
+        async with engine.connect() as connection:
+            stored = (await connection.execute(text(
+                "SELECT seq, text, payload, created_at FROM messages WHERE conversation_id = :c ORDER BY seq"),
+                {"c": conversation_id})).all()
+            row = (await connection.execute(text("SELECT last_seq, language, updated_at FROM conversations WHERE id = :c"),
+                                            {"c": conversation_id})).one()
+        assert [(s.seq, s.text, s.payload) for s in stored] == [
+            (1, "cześć", {"n": 2**70, "nested": ["ü", None]}), (2, "dzięki", None)]
+        assert [s.created_at for s in stored] == [aware, naive.replace(tzinfo=timezone.utc)]
+        assert (row.last_seq, row.language, row.updated_at) == (2, "pl", aware)
     finally:
         await held.close()
         await engine.dispose()
